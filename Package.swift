@@ -1,0 +1,70 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Swift 6 language mode everywhere; ExistentialAny keeps `any` explicit (STYLE.md).
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "rostersync",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "rostersync", targets: ["rostersync"]),
+        .library(name: "LDAPClient", targets: ["LDAPClient"]),
+        .library(name: "RosterSync", targets: ["RosterSync"]),
+    ],
+    dependencies: [
+        // Subcommands, --help texts, validation and exit codes for the CLI.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The one YAML config file; its Node API keeps line numbers for error messages.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // libldap/liblber as a system library; shim.h holds only what Swift cannot import.
+        .systemLibrary(
+            name: "CLDAP",
+            providers: [.apt(["libldap2-dev", "libsasl2-dev"])]
+        ),
+        // Pure LDAP values: DNs (RFC 4514), filters (RFC 4515), entries, modifications, LDIF.
+        // No C, no I/O: the planner builds these and its tests need no libldap.
+        .target(name: "LDAPModel", swiftSettings: strict),
+        // The only importer of CLDAP: connections, binds, paged search, pipelined writes.
+        .target(name: "LDAPClient", dependencies: ["CLDAP", "LDAPModel"], swiftSettings: strict),
+        // The pure core: configuration, rosters, naming, policy, planner. No network, clock or files.
+        .target(
+            name: "RosterSync",
+            dependencies: ["LDAPModel", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        // The thin executable: one file per subcommand.
+        .executableTarget(
+            name: "rostersync",
+            dependencies: [
+                "LDAPClient", "RosterSync",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        // Measures pipelined adds at several windows against the same slapd (scripts/bench-pipeline).
+        .executableTarget(
+            name: "ldap-pipeline-bench",
+            dependencies: ["LDAPClient"],
+            path: "Benchmarks/ldap-pipeline-bench",
+            swiftSettings: strict
+        ),
+        // Starts and stops real slapd instances (deploy/dev/slapd-dev) for the tests.
+        .target(name: "SlapdHarness", path: "Tests/SlapdHarness", swiftSettings: strict),
+        .testTarget(name: "LDAPModelTests", dependencies: ["LDAPModel"], swiftSettings: strict),
+        .testTarget(
+            name: "LDAPClientTests",
+            dependencies: ["LDAPClient", "SlapdHarness"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "RosterSyncTests", dependencies: ["RosterSync"], swiftSettings: strict),
+        .testTarget(
+            name: "rostersyncTests",
+            dependencies: ["SlapdHarness"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

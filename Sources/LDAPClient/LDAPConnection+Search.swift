@@ -1,0 +1,140 @@
+import CLDAP
+import Foundation
+import LDAPModel
+
+// Message types (the ldap.h macros are casts that Swift does not import).
+let resSearchEntry: Int32 = 0x64
+let resSearchReference: Int32 = 0x73
+let resSearchResult: Int32 = 0x65
+
+extension LDAPConnection {
+    /// Searches with the paged results control (RFC 2696), so a subtree of any size comes back
+    /// whole whatever the server's size limit, and hands each entry to `body` as it arrives:
+    /// memory stays flat however many entries there are.
+    ///
+    /// - Parameters:
+    ///   - attributes: what to read; `["*", "+"]` for all user and operational attributes,
+    ///     empty for all user attributes.
+    ///   - pageSize: entries per page (1000 is what `ldapsearch -E pr=1000` uses).
+    public func search(
+        base: String, scope: LDAPScope = .subtree, filter: Filter = .present("objectClass"),
+        attributes: [String] = [], pageSize: Int = 1000,
+        _ body: (LDAPEntry) throws -> Void
+    ) throws {
+        let filterString = filter.description
+        var cookie = berval(bv_len: 0, bv_val: nil)
+        defer { if let v = cookie.bv_val { ber_memfree(v) } }
+        let arena = CArena()
+        let attrs = attributes.isEmpty ? nil : arena.stringArray(attributes)
+        repeat {
+            var page: UnsafeMutablePointer<LDAPControl>?
+            var rc = ldap_create_page_control(ld, ber_int_t(pageSize), &cookie, 0, &page)
+            if rc != 0 { throw handleError(rc, operation: "search", dn: base) }
+            var msgid: Int32 = 0
+            var controls: [UnsafeMutablePointer<LDAPControl>?] = [page, nil]
+            rc = controls.withUnsafeMutableBufferPointer { ctrls in
+                ldap_search_ext(ld, base, scope.rawValue, filterString, attrs, 0, ctrls.baseAddress, nil, nil, 0, &msgid)
+            }
+            ldap_control_free(page)
+            if rc != 0 {
+                var e = handleError(rc, operation: "search", dn: base)
+                if e.code == .filterError { e.message = "invalid filter \(filterString)" }
+                throw e
+            }
+            if let v = cookie.bv_val { ber_memfree(v) }
+            cookie = berval(bv_len: 0, bv_val: nil)
+            cookie = try readPage(msgid: msgid, base: base, body)
+        } while cookie.bv_len > 0
+    }
+
+    /// All entries of a search, collected (convenience for small result sets).
+    public func search(
+        base: String, scope: LDAPScope = .subtree, filter: Filter = .present("objectClass"),
+        attributes: [String] = [], pageSize: Int = 1000
+    ) throws -> [LDAPEntry] {
+        var out: [LDAPEntry] = []
+        try search(base: base, scope: scope, filter: filter, attributes: attributes, pageSize: pageSize) { out.append($0) }
+        return out
+    }
+
+    /// Reads one entry, or nil when it does not exist.
+    public func read(_ dn: String, attributes: [String] = []) throws -> LDAPEntry? {
+        do {
+            return try search(base: dn, scope: .base, attributes: attributes).first
+        } catch let e as LDAPError where e.code == .noSuchObject {
+            return nil
+        }
+    }
+
+    /// Reads the messages of one page; returns the cookie of the next page (empty when done).
+    private func readPage(msgid: Int32, base: String, _ body: (LDAPEntry) throws -> Void) throws -> berval {
+        while true {
+            var tv = options.operationTimeout.asTimeval
+            var chain: OpaquePointer?
+            // LDAP_MSG_RECEIVED hands over everything that has arrived: one call per batch,
+            // not per entry.
+            let rc = ldap_result(ld, msgid, LDAP_MSG_RECEIVED, &tv, &chain)
+            if rc == 0 {
+                ldap_abandon_ext(ld, msgid, nil, nil)
+                throw LDAPError(code: .timeout, message: "no answer within \(options.operationTimeout) s", operation: "search", dn: base, uri: uri)
+            }
+            guard rc > 0, let chain else { throw handleError(-1, operation: "search", dn: base) }
+            defer { ldap_msgfree(chain) }
+            var msg = ldap_first_message(ld, chain)
+            while let m = msg {
+                switch ldap_msgtype(m) {
+                case resSearchEntry:
+                    try body(decodeEntry(m))
+                case resSearchResult:
+                    return try finishPage(m, base: base)
+                default:
+                    break  // references: referrals are off, the agent manages one server's tree
+                }
+                msg = ldap_next_message(ld, m)
+            }
+        }
+    }
+
+    private func finishPage(_ m: OpaquePointer, base: String) throws(LDAPError) -> berval {
+        let parsed = parseResult(m)
+        defer { if let c = parsed.controls { ldap_controls_free(c) } }
+        guard parsed.code == .success else {
+            throw LDAPError(code: parsed.code, message: parsed.message, matchedDN: parsed.matchedDN, operation: "search", dn: base, uri: uri)
+        }
+        var next = berval(bv_len: 0, bv_val: nil)
+        if let c = parsed.controls, let pc = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, c, nil) {
+            var count: ber_int_t = 0
+            let rc = ldap_parse_pageresponse_control(ld, pc, &count, &next)
+            if rc != 0 { throw handleError(rc, operation: "search", dn: base) }
+        }
+        return next
+    }
+
+    /// Decodes an entry through the BER iteration API: values are copied straight out of the
+    /// message buffer, with no per-attribute lookups.
+    private func decodeEntry(_ m: OpaquePointer) throws(LDAPError) -> LDAPEntry {
+        var ber: OpaquePointer?
+        var dnbv = berval(bv_len: 0, bv_val: nil)
+        var rc = ldap_get_dn_ber(ld, m, &ber, &dnbv)
+        if rc != 0 { throw handleError(rc, operation: "search", dn: nil) }
+        defer { if let ber { ber_free(ber, 0) } }
+        var attributes: [String: [Data]] = [:]
+        while true {
+            var attr = berval(bv_len: 0, bv_val: nil)
+            var vals: UnsafeMutablePointer<berval>?
+            rc = ldap_get_attribute_ber(ld, m, ber, &attr, &vals)
+            guard rc == 0, attr.bv_val != nil else { break }
+            var values: [Data] = []
+            if let vals {
+                var i = 0
+                while vals[i].bv_val != nil {
+                    values.append(vals[i].data)
+                    i += 1
+                }
+                ber_memfree(vals)
+            }
+            attributes[attr.string.lowercased(), default: []].append(contentsOf: values)
+        }
+        return LDAPEntry(dn: dnbv.string, attributes: attributes)
+    }
+}

@@ -1,0 +1,245 @@
+import Foundation
+
+/// A distinguished name (RFC 4514): parsed into RDNs, printed with every special character
+/// escaped, compared the way a directory compares names.
+///
+/// Values are kept as Unicode strings in NFC; printing leaves non-ASCII characters as UTF-8
+/// (RFC 4514 allows it, and slapd stores them so), escaping only what the grammar requires.
+public struct DN: Sendable, Hashable, CustomStringConvertible, Comparable {
+    /// One attribute-value assertion of an RDN, e.g. `ou=vu-dan-toc`.
+    public struct AVA: Sendable, Hashable {
+        public var type: String
+        public var value: String
+        public init(type: String, value: String) {
+            self.type = type
+            self.value = value.precomposedStringWithCanonicalMapping
+        }
+    }
+
+    /// A relative distinguished name: usually one AVA, several when multi-valued (`a=1+b=2`).
+    public struct RDN: Sendable, Hashable, CustomStringConvertible {
+        public var avas: [AVA]
+        public init(_ avas: [AVA]) { self.avas = avas }
+        public init(type: String, value: String) { self.avas = [AVA(type: type, value: value)] }
+        public var description: String {
+            avas.map { "\($0.type)=\(DN.escape($0.value))" }.joined(separator: "+")
+        }
+        /// The value of the first AVA: what `uid=annv` means by `annv`.
+        public var value: String { avas.first?.value ?? "" }
+        public var type: String { avas.first?.type ?? "" }
+        public static func == (a: RDN, b: RDN) -> Bool { a.comparisonKey == b.comparisonKey }
+        public func hash(into h: inout Hasher) { h.combine(comparisonKey) }
+        var comparisonKey: String {
+            avas.map { "\($0.type.lowercased())=\(DN.foldForComparison($0.value))" }.sorted().joined(separator: "+")
+        }
+    }
+
+    /// Most specific first, as written: `uid=a,ou=b,dc=c` is `[uid=a, ou=b, dc=c]`.
+    public var rdns: [RDN]
+
+    public init(rdns: [RDN]) { self.rdns = rdns }
+
+    /// The root DSE's empty name.
+    public static let root = DN(rdns: [])
+
+    /// Parses an RFC 4514 string. Throws `DNError` naming the offset of the first problem.
+    public init(_ string: String) throws(DNError) {
+        var parser = DNParser(string)
+        self.rdns = try parser.parse()
+    }
+
+    public var description: String { rdns.map(\.description).joined(separator: ",") }
+    public var string: String { description }
+
+    public var isRoot: Bool { rdns.isEmpty }
+    public var rdn: RDN? { rdns.first }
+    public var parent: DN? { rdns.isEmpty ? nil : DN(rdns: Array(rdns.dropFirst())) }
+
+    /// `self` with `rdn` prepended: the DN of a child entry.
+    public func child(_ rdn: RDN) -> DN { DN(rdns: [rdn] + rdns) }
+    public func child(type: String, value: String) -> DN { child(RDN(type: type, value: value)) }
+
+    /// True when `self` lies strictly below `ancestor`.
+    public func isDescendant(of ancestor: DN) -> Bool {
+        rdns.count > ancestor.rdns.count && Array(rdns.suffix(ancestor.rdns.count)) == ancestor.rdns
+    }
+
+    /// `self` moved from below `old` to below `new` (for entries under a renamed subtree).
+    public func rebased(from old: DN, to new: DN) -> DN? {
+        guard self == old || isDescendant(of: old) else { return nil }
+        return DN(rdns: Array(rdns.prefix(rdns.count - old.rdns.count)) + new.rdns)
+    }
+
+    /// Comparison as a directory does it for the caseIgnoreMatch attributes DNs are made of:
+    /// attribute types and values case-insensitive, insignificant spaces folded.
+    public static func == (a: DN, b: DN) -> Bool { a.rdns == b.rdns }
+    public func hash(into h: inout Hasher) { h.combine(rdns) }
+    /// A key equal for DNs that compare equal; handy as a dictionary key that prints.
+    public var normalized: String { rdns.map(\.comparisonKey).joined(separator: ",") }
+    public static func < (a: DN, b: DN) -> Bool { a.normalized < b.normalized }
+
+    static func foldForComparison(_ value: String) -> String {
+        let folded = value.precomposedStringWithCanonicalMapping.lowercased()
+        return folded.split(whereSeparator: { $0 == " " }).joined(separator: " ")
+    }
+
+    /// Escapes an attribute value for use in a DN string (RFC 4514 section 2.4): `"` `+` `,`
+    /// `;` `<` `>` `\` and `=` anywhere, `#` or a space first, a space last, NUL as `\00`.
+    public static func escape(_ value: String) -> String {
+        var out = ""
+        out.reserveCapacity(value.utf8.count + 4)
+        let scalars = Array(value.unicodeScalars)
+        for (i, s) in scalars.enumerated() {
+            switch s {
+            case "\"", "+", ",", ";", "<", ">", "\\", "=":
+                out.append("\\"); out.unicodeScalars.append(s)
+            case "#" where i == 0:
+                out.append("\\#")
+            case " " where i == 0 || i == scalars.count - 1:
+                out.append("\\ ")
+            case "\0":
+                out.append("\\00")
+            default:
+                if s.value < 0x20 || s.value == 0x7F {
+                    out.append(String(format: "\\%02X", s.value))
+                } else {
+                    out.unicodeScalars.append(s)
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// A DN string that does not follow RFC 4514.
+public struct DNError: Error, Sendable, CustomStringConvertible {
+    public var input: String
+    public var offset: Int
+    public var reason: String
+    public var description: String { "invalid DN \"\(input)\" at offset \(offset): \(reason)" }
+}
+
+/// A recursive-descent parser over the UTF-8 bytes of a DN string.
+private struct DNParser {
+    let input: String
+    let bytes: [UInt8]
+    var i = 0
+
+    init(_ input: String) {
+        self.input = input
+        self.bytes = Array(input.utf8)
+    }
+
+    func fail(_ reason: String) -> DNError { DNError(input: input, offset: i, reason: reason) }
+
+    mutating func skipSpaces() { while i < bytes.count && bytes[i] == 0x20 { i += 1 } }
+
+    mutating func parse() throws(DNError) -> [DN.RDN] {
+        var rdns: [DN.RDN] = []
+        skipSpaces()
+        if i == bytes.count { return [] }
+        while true {
+            var avas: [DN.AVA] = []
+            while true {
+                avas.append(try parseAVA())
+                if i < bytes.count && bytes[i] == UInt8(ascii: "+") { i += 1; continue }
+                break
+            }
+            rdns.append(DN.RDN(avas))
+            if i == bytes.count { break }
+            guard bytes[i] == UInt8(ascii: ",") || bytes[i] == UInt8(ascii: ";") else {
+                throw fail("expected ',' between RDNs")
+            }
+            i += 1
+        }
+        return rdns
+    }
+
+    mutating func parseAVA() throws(DNError) -> DN.AVA {
+        skipSpaces()
+        let start = i
+        while i < bytes.count, isTypeByte(bytes[i]) { i += 1 }
+        guard i > start else { throw fail("expected an attribute type") }
+        let type = String(decoding: bytes[start..<i], as: UTF8.self)
+        skipSpaces()
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "=") else { throw fail("expected '=' after \(type)") }
+        i += 1
+        skipSpaces()
+        let value = try parseValue()
+        return DN.AVA(type: type, value: value)
+    }
+
+    func isTypeByte(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+            || b == UInt8(ascii: "-") || b == UInt8(ascii: ".")
+    }
+
+    mutating func parseValue() throws(DNError) -> String {
+        if i < bytes.count, bytes[i] == UInt8(ascii: "#") {
+            // A BER-encoded value in hex: kept as written, it is compared as a string.
+            let start = i
+            i += 1
+            while i < bytes.count, hexValue(bytes[i]) != nil { i += 1 }
+            return String(decoding: bytes[start..<i], as: UTF8.self)
+        }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "\"") {
+            // RFC 2253 quoted form, accepted on input for older DNs.
+            i += 1
+            var out: [UInt8] = []
+            while i < bytes.count, bytes[i] != UInt8(ascii: "\"") {
+                if bytes[i] == UInt8(ascii: "\\") { out.append(contentsOf: try parseEscape()) } else { out.append(bytes[i]); i += 1 }
+            }
+            guard i < bytes.count else { throw fail("unterminated quoted value") }
+            i += 1
+            skipSpaces()
+            return try decode(out)
+        }
+        var out: [UInt8] = []
+        var lastSignificant = 0  // length of `out` up to its last escaped or non-space byte
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == UInt8(ascii: ",") || b == UInt8(ascii: "+") || b == UInt8(ascii: ";") { break }
+            if b == UInt8(ascii: "\\") {
+                out.append(contentsOf: try parseEscape())
+                lastSignificant = out.count
+                continue
+            }
+            if b == UInt8(ascii: "\"") || b == UInt8(ascii: "<") || b == UInt8(ascii: ">") || b == 0 {
+                throw fail("'\(Character(UnicodeScalar(b)))' must be escaped in a DN value")
+            }
+            out.append(b)
+            i += 1
+            if b != 0x20 { lastSignificant = out.count }
+        }
+        // Unescaped trailing spaces are not part of the value.
+        return try decode(Array(out.prefix(lastSignificant)))
+    }
+
+    mutating func parseEscape() throws(DNError) -> [UInt8] {
+        i += 1  // the backslash
+        guard i < bytes.count else { throw fail("a DN cannot end with '\\'") }
+        if i + 1 < bytes.count, let hi = hexValue(bytes[i]), let lo = hexValue(bytes[i + 1]) {
+            i += 2
+            return [hi << 4 | lo]
+        }
+        let b = bytes[i]
+        let specials = Array(" \"#+,;<=>\\".utf8)
+        guard specials.contains(b) else { throw fail("invalid escape '\\\(Character(UnicodeScalar(b)))'") }
+        i += 1
+        return [b]
+    }
+
+    func hexValue(_ b: UInt8) -> UInt8? {
+        switch b {
+        case 0x30...0x39: return b - 0x30
+        case 0x41...0x46: return b - 0x41 + 10
+        case 0x61...0x66: return b - 0x61 + 10
+        default: return nil
+        }
+    }
+
+    func decode(_ raw: [UInt8]) throws(DNError) -> String {
+        guard let s = String(validating: raw, as: UTF8.self) else { throw fail("value is not valid UTF-8") }
+        return s
+    }
+}

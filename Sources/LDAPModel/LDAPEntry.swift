@@ -1,0 +1,98 @@
+import Foundation
+
+/// An entry as read from the directory: its DN and its attributes. Values are bytes (binary
+/// safe); `strings(_:)` decodes them as UTF-8. Attribute names are looked up
+/// case-insensitively, as LDAP defines them.
+public struct LDAPEntry: Sendable, Hashable {
+    public var dn: String
+    /// Keyed by the lower-cased attribute description (`cn`, `usercertificate;binary`).
+    public private(set) var attributes: [String: [Data]]
+
+    public init(dn: String, attributes: [String: [Data]] = [:]) {
+        self.dn = dn
+        self.attributes = [:]
+        for (k, v) in attributes { self.attributes[k.lowercased(), default: []].append(contentsOf: v) }
+    }
+
+    public subscript(_ name: String) -> [Data] {
+        get { attributes[name.lowercased()] ?? [] }
+        set { attributes[name.lowercased()] = newValue.isEmpty ? nil : newValue }
+    }
+
+    /// The values of `name` as UTF-8 text (values that are not valid UTF-8 are skipped).
+    public func strings(_ name: String) -> [String] {
+        self[name].compactMap { String(data: $0, encoding: .utf8) }
+    }
+
+    /// The first value of `name` as text, or nil.
+    public func string(_ name: String) -> String? { strings(name).first }
+
+    public mutating func set(_ name: String, _ values: [String]) {
+        self[name] = values.map { Data($0.utf8) }
+    }
+}
+
+/// One attribute and its values, in the order written (for adds).
+public struct LDAPAttribute: Sendable, Hashable {
+    public var name: String
+    public var values: [Data]
+    public init(_ name: String, _ values: [Data]) { self.name = name; self.values = values }
+    public init(_ name: String, _ values: [String]) { self.init(name, values.map { Data($0.utf8) }) }
+    public init(_ name: String, _ value: String) { self.init(name, [value]) }
+}
+
+/// One change of a modify operation.
+public struct LDAPModification: Sendable, Hashable {
+    public enum Operation: Sendable, Hashable { case add, delete, replace }
+    public var operation: Operation
+    public var attribute: LDAPAttribute
+    public init(_ operation: Operation, _ attribute: LDAPAttribute) {
+        self.operation = operation
+        self.attribute = attribute
+    }
+    public static func replace(_ name: String, _ values: [String]) -> Self { .init(.replace, .init(name, values)) }
+    public static func add(_ name: String, _ values: [String]) -> Self { .init(.add, .init(name, values)) }
+    /// Deletes the listed values, or the whole attribute when `values` is empty.
+    public static func delete(_ name: String, _ values: [String] = []) -> Self { .init(.delete, .init(name, values)) }
+}
+
+/// A write the client can send: the requests of RFC 4511 and the Password Modify extended
+/// operation (RFC 3062).
+public enum LDAPRequest: Sendable, Hashable {
+    case add(dn: String, attributes: [LDAPAttribute])
+    case modify(dn: String, modifications: [LDAPModification])
+    /// modrdn; `newSuperior` moves the entry (and its whole subtree) under another parent.
+    case rename(dn: String, newRDN: String, newSuperior: String?, deleteOldRDN: Bool)
+    case delete(dn: String)
+    /// Sets `newPassword`, or lets the server generate one when nil.
+    case passwordModify(dn: String, newPassword: Secret?)
+
+    public var dn: String {
+        switch self {
+        case let .add(dn, _), let .modify(dn, _), let .rename(dn, _, _, _), let .delete(dn), let .passwordModify(dn, _): dn
+        }
+    }
+
+    /// The operation's name as logs and errors print it.
+    public var name: String {
+        switch self {
+        case .add: "add"
+        case .modify: "modify"
+        case .rename: "modrdn"
+        case .delete: "delete"
+        case .passwordModify: "password modify"
+        }
+    }
+}
+
+/// A request plus the controls the client attaches.
+public struct LDAPOperation: Sendable, Hashable {
+    public var request: LDAPRequest
+    /// An assertion (RFC 4528): the write happens only if the entry still matches this filter,
+    /// otherwise it fails alone with assertionFailed (122).
+    public var assertion: Filter?
+    public init(_ request: LDAPRequest, assertion: Filter? = nil) {
+        self.request = request
+        self.assertion = assertion
+    }
+}

@@ -1,0 +1,2 @@
+import LDAPClient
+print("x")

@@ -1,0 +1,148 @@
+import Foundation
+
+/// A throwaway slapd for one test, started by `deploy/dev/slapd-dev` (the same script the
+/// demo and the benchmarks use) in its own short temp folder. `destroy()` stops it and
+/// removes the folder; `withSlapd` guarantees that even when the test body throws.
+public final class Slapd: @unchecked Sendable {
+    // @unchecked: every stored property is immutable after init; the one mutable flag is only
+    // touched by destroy(), which a test calls once from its own task.
+    public let dir: String
+    public let ldapiURI: String
+    public let ldapURI: String
+    public let suffix: String
+    public let adminDN: String
+    public let adminSecretFile: String
+    public let pid: Int32
+    private var destroyed = false
+
+    /// The repository's root, found from this file's path (tests run from any folder).
+    public static let repoRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    public static var script: String { repoRoot + "/deploy/dev/slapd-dev" }
+
+    /// Starts a fresh slapd. `nosync` trades durability for speed (tests only).
+    public static func start(nosync: Bool = true, suffix: String = "dc=cema,dc=gov,dc=vn") throws -> Slapd {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/slapd") else {
+            throw HarnessError("slapd is not installed: run `apt-get install -y slapd ldap-utils` (or `make deps`)")
+        }
+        var template = Array("/tmp/rs-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw HarnessError("mkdtemp failed") }
+        let dir = String(cString: made)
+        var args = ["start", dir, "--suffix", suffix]
+        if nosync { args.append("--nosync") }
+        let out = try run(script, args)
+        guard out.status == 0 else {
+            try? FileManager.default.removeItem(atPath: dir)
+            throw HarnessError("slapd-dev start failed (\(out.status)): \(out.stderr)\(out.stdout)")
+        }
+        let env = try parseEnv(String(contentsOfFile: dir + "/env", encoding: .utf8))
+        return Slapd(
+            dir: dir, ldapiURI: env["RS_LDAPI_URI"] ?? "", ldapURI: env["RS_LDAP_URI"] ?? "",
+            suffix: env["RS_SUFFIX"] ?? suffix, adminDN: env["RS_ADMIN_DN"] ?? "",
+            adminSecretFile: env["RS_ADMIN_SECRET_FILE"] ?? "", pid: Int32(env["RS_SLAPD_PID"] ?? "") ?? 0)
+    }
+
+    private init(dir: String, ldapiURI: String, ldapURI: String, suffix: String, adminDN: String, adminSecretFile: String, pid: Int32) {
+        self.dir = dir
+        self.ldapiURI = ldapiURI
+        self.ldapURI = ldapURI
+        self.suffix = suffix
+        self.adminDN = adminDN
+        self.adminSecretFile = adminSecretFile
+        self.pid = pid
+    }
+
+    deinit { destroy() }
+
+    public var adminPassword: String {
+        (try? String(contentsOfFile: adminSecretFile, encoding: .utf8)) ?? ""
+    }
+
+    /// The TCP port of `ldapURI`.
+    public var port: Int { Int(ldapURI.split(separator: ":").last ?? "") ?? 0 }
+
+    /// Stops slapd and removes its folder.
+    public func destroy() {
+        guard !destroyed else { return }
+        destroyed = true
+        _ = try? Slapd.run(Slapd.script, ["stop", dir, "--purge"])
+    }
+
+    /// SIGKILL: the server dies at once, mid-operation.
+    public func kill9() { kill(pid, SIGKILL) }
+    /// SIGSTOP: the process freezes but its sockets still accept connections.
+    public func freeze() { kill(pid, SIGSTOP) }
+    public func thaw() { kill(pid, SIGCONT) }
+
+    /// Runs an OpenLDAP client tool against this server as the admin over ldapi (SASL
+    /// EXTERNAL), e.g. `tool("ldapsearch", ["-b", suffix, "-LLL", "dn"])`.
+    public func tool(_ name: String, _ args: [String], stdin: String? = nil) throws -> ProcessOutput {
+        try Slapd.run("/usr/bin/" + name, ["-Q", "-Y", "EXTERNAL", "-H", ldapiURI] + args, stdin: stdin)
+    }
+
+    public struct ProcessOutput: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// Runs a program and waits for it. posix_spawn + waitpid rather than Foundation's Process,
+    /// whose waitUntilExit can miss the exit of a child when tests spawn in parallel. Output
+    /// goes through files, so a large output cannot fill a pipe and block the child.
+    public static func run(_ path: String, _ args: [String], stdin: String? = nil, environment: [String: String]? = nil) throws -> ProcessOutput {
+        var template = Array("/tmp/rs-out-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw HarnessError("mkdtemp failed") }
+        let tmp = String(cString: made)
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let inPath = tmp + "/in", outPath = tmp + "/out", errPath = tmp + "/err"
+        try Data((stdin ?? "").utf8).write(to: URL(fileURLWithPath: inPath))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, inPath, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        let argv = ([path] + args).map { strdup($0) } + [nil]
+        let envp = env.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, path, &actions, nil, argv, envp)
+        guard rc == 0 else { throw HarnessError("cannot run \(path): \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        // WIFEXITED/WEXITSTATUS are macros: decode the wait status by hand.
+        let exitCode: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return ProcessOutput(
+            status: exitCode,
+            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+    }
+
+    static func parseEnv(_ text: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            guard let eq = line.firstIndex(of: "=") else { continue }
+            var value = String(line[line.index(after: eq)...])
+            if value.hasPrefix("'") && value.hasSuffix("'") && value.count >= 2 { value = String(value.dropFirst().dropLast()) }
+            out[String(line[..<eq])] = value
+        }
+        return out
+    }
+}
+
+/// Starts a slapd, runs `body`, and stops and removes the server whatever happens.
+public func withSlapd<R>(nosync: Bool = true, _ body: (Slapd) throws -> R) throws -> R {
+    let server = try Slapd.start(nosync: nosync)
+    defer { server.destroy() }
+    return try body(server)
+}
+
+public struct HarnessError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
