@@ -1,0 +1,117 @@
+import Foundation
+import LDAPModel
+
+/// rostersync's configuration: one YAML file, every key documented in the README and in
+/// `deploy/rostersync.example.yaml`. Parsing is strict: an unknown key, a wrong type or an
+/// invalid value is an error naming the file, line, column and key; nothing is ignored.
+public struct Config: Sendable {
+    public var directory: Directory
+    public var mail: Mail
+    public var rosters: Rosters
+    public var policy: Policy
+    /// Lock file, audit log, backups, notices and metrics live here.
+    public var stateDir: String
+    /// Entries no run may ever change (the shared agency mailbox, service accounts), as DNs.
+    public var protected: [DN]
+
+    public struct Directory: Sendable {
+        /// Tried in order; a second provider of a replicated pair takes over when the first is down.
+        public var uris: [String]
+        /// The suffix, e.g. `dc=cema,dc=gov,dc=vn`.
+        public var base: DN
+        /// Where units (and the people inside them) live. Default `ou=units,<base>`.
+        public var unitsBase: DN
+        public var bind: Bind
+        public var tls: TLS
+        /// Seconds to wait for a connection (default 5).
+        public var connectTimeout: Double
+        /// Seconds to wait for any one answer (default 30).
+        public var operationTimeout: Double
+        /// Writes kept outstanding on the connection (default 8: slapd's single writer gains
+        /// nothing beyond, see the README's figures).
+        public var window: Int
+        /// Entries per page of a paged search (default 1000).
+        public var pageSize: Int
+    }
+
+    public enum Bind: Sendable, Equatable {
+        /// SASL EXTERNAL over ldapi: the agent runs on the directory host as a mapped user.
+        case saslExternal
+        /// A service DN with a password read from a file or an environment variable, never argv.
+        case simple(dn: String, password: SecretSource)
+    }
+
+    public enum SecretSource: Sendable, Equatable, CustomStringConvertible {
+        case file(String)
+        case environment(String)
+        public var description: String {
+            switch self {
+            case let .file(p): "file \(p)"
+            case let .environment(v): "environment variable \(v)"
+            }
+        }
+    }
+
+    public struct TLS: Sendable {
+        /// `none` or `starttls` (an ldaps:// URI is TLS regardless).
+        public var mode: String
+        public var caFile: String?
+        /// Verify certificates (default true). Off only by writing `verify: false`.
+        public var verify: Bool
+    }
+
+    public struct Mail: Sendable {
+        /// The mail domain: `cema.gov.vn` (art. 4).
+        public var domain: String
+        /// The shared agency mailbox's local part (art. 8): reserved and protected. Default `ubdt`.
+        public var sharedMailbox: String
+        /// Local parts never given to a person or unit (postmaster, abuse, …).
+        public var reserved: [String]
+    }
+
+    public struct Rosters: Sendable {
+        public var units: String?
+        public var staff: String?
+        /// `auto` or one of utf-8, utf-16, cp1258, tcvn3, vni.
+        public var encoding: String
+    }
+
+    public struct Policy: Sendable {
+        /// No successful login for this long: the mailbox is locked (art. 9.3a). Default 3 months.
+        public var lockAfter: Period
+        /// No successful login for this long: the mailbox is deleted (art. 9.3b). Default 6 months.
+        public var deleteUnusedAfter: Period
+        /// A disabled (departed) account is deleted this long after it was disabled. Default 180 days.
+        public var disabledRetention: Period
+        /// A renamed unit's old address stays an alias this long. Default 90 days.
+        public var renameAliasTransition: Period
+        /// Working days HR allows for a new mailbox (art. 6.1b). Default 2.
+        public var newMailboxWorkingDays: Int
+    }
+
+    /// A span of calendar time: months are calendar months, as the regulation counts them.
+    public enum Period: Sendable, Equatable, CustomStringConvertible {
+        case days(Int)
+        case months(Int)
+        public var description: String {
+            switch self {
+            case let .days(n): "\(n) day\(n == 1 ? "" : "s")"
+            case let .months(n): "\(n) month\(n == 1 ? "" : "s")"
+            }
+        }
+    }
+}
+
+/// A configuration problem, located in the file.
+public struct ConfigError: Error, Sendable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    /// Dotted path of the key, e.g. `directory.bind.method`.
+    public var key: String
+    public var message: String
+    public var description: String {
+        let place = line > 0 ? "\(file):\(line):\(column)" : file
+        return key.isEmpty ? "\(place): \(message)" : "\(place): \(key): \(message)"
+    }
+}

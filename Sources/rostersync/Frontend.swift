@@ -1,0 +1,73 @@
+import Foundation
+import LDAPClient
+import LDAPModel
+import RosterSync
+
+/// Wires the configuration to the directory client: the only place that reads the config
+/// file and the bind secret.
+enum Frontend {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    static func loadConfig(_ path: String) throws -> Config {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw Failure("\(path): cannot read the config file: \((error as NSError).localizedDescription)")
+        }
+        return try Config.parse(yaml: text, path: path)
+    }
+
+    /// The bind password from its file or environment variable. A file others can read is
+    /// refused: the directory's admin secret must not be world-readable (art. 5.1).
+    static func readSecret(_ source: Config.SecretSource) throws -> Secret {
+        switch source {
+        case let .environment(name):
+            guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
+                throw Failure("directory.bind.password_env: the environment variable \(name) is not set or empty")
+            }
+            return Secret(value)
+        case let .file(path):
+            var st = stat()
+            guard stat(path, &st) == 0 else { throw Failure("directory.bind.password_file: \(path) does not exist or cannot be read") }
+            guard st.st_mode & S_IROTH == 0 else {
+                throw Failure("directory.bind.password_file: \(path) is readable by every user; chmod o-r it first")
+            }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw Failure("directory.bind.password_file: \(path) cannot be read")
+            }
+            var bytes = [UInt8](data)
+            // One trailing newline is an editor's, not the password's.
+            if bytes.last == 0x0A { bytes.removeLast() }
+            if bytes.last == 0x0D { bytes.removeLast() }
+            guard !bytes.isEmpty else { throw Failure("directory.bind.password_file: \(path) is empty") }
+            return Secret(bytes: bytes)
+        }
+    }
+
+    static func connectionOptions(_ config: Config) -> LDAPConnectionOptions {
+        let d = config.directory
+        return LDAPConnectionOptions(
+            uris: d.uris, connectTimeout: d.connectTimeout, operationTimeout: d.operationTimeout,
+            tls: d.tls.mode == "starttls" ? .startTLS : .none, caFile: d.tls.caFile, verifyCertificates: d.tls.verify)
+    }
+
+    static func credentials(_ config: Config) throws -> LDAPCredentials {
+        switch config.directory.bind {
+        case .saslExternal: return .saslExternal
+        case let .simple(dn, source): return .simple(dn: dn, password: try readSecret(source))
+        }
+    }
+
+    static func connect(_ config: Config) throws -> LDAPConnection {
+        try LDAPConnection.connect(connectionOptions(config), credentials: credentials(config))
+    }
+}
+
+/// Prints to standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}

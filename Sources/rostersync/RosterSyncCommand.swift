@@ -1,0 +1,25 @@
+import ArgumentParser
+import RosterSync
+
+@main
+struct RosterSyncCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rostersync",
+        abstract: "Keeps an OpenLDAP mail directory equal to HR's unit and staff rosters.",
+        discussion: """
+            rostersync reconciles HR rosters with the directory behind the agency's mail system \
+            (Decision 207/QĐ-UBDT): it creates, moves, disables, locks and removes mailboxes, \
+            and writes the reports units review each quarter.
+
+            Exit codes: 0 success; 1 error (bad config, directory unreachable, check failed).
+            """,
+        version: RosterSyncVersion.current,
+        subcommands: [Check.self]
+    )
+}
+
+/// Options every command that reads the config shares.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The YAML configuration file.", valueName: "FILE"))
+    var config: String = "/etc/rostersync/config.yaml"
+}

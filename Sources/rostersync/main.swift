@@ -1,2 +1,0 @@
-import LDAPClient
-print("x")
