@@ -1,0 +1,48 @@
+# The two quick-start commands: `make demo` (the main job on sample data against a
+# throwaway slapd) and `make test`. Both install what is missing on Debian first.
+SHELL := /bin/bash
+APT_PACKAGES := slapd ldap-utils libldap2-dev libsasl2-dev bc
+DEMO_DIR ?= /tmp/rs-demo
+SWIFT_FLAGS ?=
+
+.PHONY: deps build test test-asan demo demo-stop bench-pipeline clean
+
+## deps: install slapd, the OpenLDAP tools and libldap's headers (Debian), if missing
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo 'slapd slapd/no_configuration boolean true' | $$SUDO debconf-set-selections; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+## build: compile; a warning in the project's own code fails the build
+build: deps
+	@swift build $(SWIFT_FLAGS) --build-tests 2>&1 | tee .build-log.txt | grep -E 'error|warning:|Compiling rostersync|Build complete' || true
+	@if grep -E '^/.*/(Sources|Tests|Benchmarks)/.*(warning|error):' .build-log.txt; then echo "build has warnings or errors"; rm -f .build-log.txt; exit 1; fi
+	@grep -q 'Build complete' .build-log.txt || { cat .build-log.txt; rm -f .build-log.txt; exit 1; }
+	@rm -f .build-log.txt
+
+## test: every test, against real slapd instances started by the tests
+test: build
+	swift test $(SWIFT_FLAGS)
+
+## test-asan: the LDAPClient tests under AddressSanitizer
+test-asan: deps
+	swift test --sanitize=address --scratch-path .build-asan --filter 'LDAPClientTests|LDAPModelTests'
+
+## demo: build, start a throwaway slapd in $(DEMO_DIR), check it with rostersync, show the tree
+demo: deps
+	@swift build -c release --product rostersync 2>&1 | grep -E 'error|warning:' || true
+	@scripts/demo "$(DEMO_DIR)"
+
+demo-stop:
+	deploy/dev/slapd-dev stop "$(DEMO_DIR)" --purge
+
+## bench-pipeline: LDAPClient's pipelined adds beside ldapadd (N=5000 REPS=3)
+bench-pipeline: deps
+	scripts/bench-pipeline
+
+clean:
+	rm -rf .build .build-asan
