@@ -1,7 +1,7 @@
 # The two quick-start commands: `make demo` (the main job on sample data against a
 # throwaway slapd) and `make test`. Both install what is missing on Debian first.
 SHELL := /bin/bash
-APT_PACKAGES := slapd ldap-utils libldap2-dev libsasl2-dev bc
+APT_PACKAGES := slapd ldap-utils libldap2-dev libsasl2-dev bc openssl
 DEMO_DIR ?= /tmp/rs-demo
 SWIFT_FLAGS ?=
 
@@ -30,7 +30,7 @@ test: build
 
 ## test-asan: the LDAPClient tests under AddressSanitizer
 test-asan: deps
-	swift test --sanitize=address --scratch-path .build-asan --filter 'LDAPClientTests|LDAPModelTests'
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan.supp swift test --sanitize=address --scratch-path .build-asan --filter 'LDAPClientTests|LDAPModelTests'
 
 ## demo: build, start a throwaway slapd in $(DEMO_DIR), check it with rostersync, show the tree
 demo: deps

@@ -339,4 +339,31 @@ struct LDAPConnectionTests {
             #expect(injected.count == 1)
         }
     }
+
+    @Test("StartTLS and ldaps:// verify the server against the CA file; an unknown CA is refused unless verification is off")
+    func tls() throws {
+        try withSlapd { s in
+            #expect(!s.caFile.isEmpty, "slapd-dev made no certificates: is openssl installed?")
+            let creds = LDAPCredentials.simple(dn: s.adminDN, password: Secret(s.adminPassword))
+            let startTLS = try LDAPConnection.connect(
+                LDAPConnectionOptions(uris: [s.ldapURI], tls: .startTLS, caFile: s.caFile), credentials: creds)
+            #expect(try startTLS.whoAmI() == "dn:\(s.adminDN)")
+            let ldaps = try LDAPConnection.connect(LDAPConnectionOptions(uris: [s.ldapsURI], caFile: s.caFile), credentials: creds)
+            #expect(try ldaps.whoAmI() == "dn:\(s.adminDN)")
+            // Without the CA, the system store does not know the server: refused, no fallback to plain.
+            for options in [LDAPConnectionOptions(uris: [s.ldapURI], tls: .startTLS), LDAPConnectionOptions(uris: [s.ldapsURI])] {
+                let e = #expect(throws: LDAPError.self) { _ = try LDAPConnection.connect(options, credentials: creds) }
+                #expect(e?.code == .connectError || e?.code == .serverDown, "\(String(describing: e))")
+            }
+            // Verification off (a flag in the config) accepts it.
+            let unverified = try LDAPConnection.connect(
+                LDAPConnectionOptions(uris: [s.ldapsURI], verifyCertificates: false), credentials: creds)
+            #expect(try unverified.whoAmI() == "dn:\(s.adminDN)")
+            // A CA file that cannot be read is named.
+            let missing = #expect(throws: LDAPError.self) {
+                _ = try LDAPConnection.connect(LDAPConnectionOptions(uris: [s.ldapsURI], caFile: "/nonexistent/ca.pem"), credentials: creds)
+            }
+            #expect(missing?.message.contains("/nonexistent/ca.pem") == true)
+        }
+    }
 }

@@ -13,6 +13,10 @@ public final class Slapd: @unchecked Sendable {
     public let adminDN: String
     public let adminSecretFile: String
     public let pid: Int32
+    /// ldaps:// on the port after `ldapURI`'s, and the CA that signed the server certificate
+    /// (for 127.0.0.1 and localhost). StartTLS works on `ldapURI`.
+    public let ldapsURI: String
+    public let caFile: String
     private var destroyed = false
 
     /// The repository's root, found from this file's path (tests run from any folder).
@@ -39,14 +43,20 @@ public final class Slapd: @unchecked Sendable {
             try? FileManager.default.removeItem(atPath: dir)
             throw HarnessError("slapd-dev start failed (\(out.status)): \(out.stderr)\(out.stdout)")
         }
-        let env = try parseEnv(String(contentsOfFile: dir + "/env", encoding: .utf8))
+        let env = parseEnv(readText(dir + "/env"))
         return Slapd(
             dir: dir, ldapiURI: env["RS_LDAPI_URI"] ?? "", ldapURI: env["RS_LDAP_URI"] ?? "",
             suffix: env["RS_SUFFIX"] ?? suffix, adminDN: env["RS_ADMIN_DN"] ?? "",
-            adminSecretFile: env["RS_ADMIN_SECRET_FILE"] ?? "", pid: Int32(env["RS_SLAPD_PID"] ?? "") ?? 0)
+            adminSecretFile: env["RS_ADMIN_SECRET_FILE"] ?? "", pid: Int32(env["RS_SLAPD_PID"] ?? "") ?? 0,
+            ldapsURI: env["RS_LDAPS_URI"] ?? "", caFile: env["RS_CA_FILE"] ?? "")
     }
 
-    private init(dir: String, ldapiURI: String, ldapURI: String, suffix: String, adminDN: String, adminSecretFile: String, pid: Int32) {
+    private init(
+        dir: String, ldapiURI: String, ldapURI: String, suffix: String, adminDN: String, adminSecretFile: String, pid: Int32,
+        ldapsURI: String, caFile: String
+    ) {
+        self.ldapsURI = ldapsURI
+        self.caFile = caFile
         self.dir = dir
         self.ldapiURI = ldapiURI
         self.ldapURI = ldapURI
@@ -59,7 +69,7 @@ public final class Slapd: @unchecked Sendable {
     deinit { destroy() }
 
     public var adminPassword: String {
-        (try? String(contentsOfFile: adminSecretFile, encoding: .utf8)) ?? ""
+        Slapd.readText(adminSecretFile)
     }
 
     /// The TCP port of `ldapURI`.
@@ -117,10 +127,23 @@ public final class Slapd: @unchecked Sendable {
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         // WIFEXITED/WEXITSTATUS are macros: decode the wait status by hand.
         let exitCode: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return ProcessOutput(
-            status: exitCode,
-            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+        return ProcessOutput(status: exitCode, stdout: readText(outPath), stderr: readText(errPath))
+    }
+
+    /// A file's text, read with POSIX calls: Foundation's String(contentsOfFile:) leaks a
+    /// buffer on empty files (LeakSanitizer shows it), which would hide real leaks.
+    public static func readText(_ path: String) -> String {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return "" }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            bytes.append(contentsOf: buffer[0..<n])
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func parseEnv(_ text: String) -> [String: String] {
