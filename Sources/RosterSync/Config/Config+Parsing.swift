@@ -212,7 +212,7 @@ private struct ConfigReader {
 
     func mail(_ node: Node) throws(ConfigError) -> Config.Mail {
         let k = "mail"
-        let m = try mapping(node, k, allowed: ["domain", "shared_mailbox", "reserved"])
+        let m = try mapping(node, k, allowed: ["domain", "shared_mailbox", "reserved", "pattern"])
         let domain = try required(m["domain"], "\(k).domain", in: node).lowercased()
         let label = "[a-z0-9]([a-z0-9-]*[a-z0-9])?"
         guard domain.range(of: "^\(label)(\\.\(label))+$", options: .regularExpression) != nil else {
@@ -221,21 +221,37 @@ private struct ConfigReader {
         let shared = try string(m["shared_mailbox"], "\(k).shared_mailbox") ?? "ubdt"
         var reserved = ["postmaster", "abuse", "root", "hostmaster", "webmaster", "admin", "administrator", "noreply", "no-reply", "mailer-daemon", "nobody"]
         if m["reserved"] != nil { reserved = try list(m["reserved"], "\(k).reserved").map { $0.0.lowercased() } }
-        return Config.Mail(domain: domain, sharedMailbox: shared.lowercased(), reserved: reserved)
+        var pattern = LocalPartPattern.default
+        if let text = try string(m["pattern"], "\(k).pattern") {
+            do { pattern = try LocalPartPattern(text) } catch { throw self.error(m["pattern"], "\(k).pattern", error.description) }
+        }
+        return Config.Mail(domain: domain, sharedMailbox: shared.lowercased(), reserved: reserved, pattern: pattern)
     }
 
     func rosters(_ node: Node?) throws(ConfigError) -> Config.Rosters {
         let k = "rosters"
-        guard let node else { return Config.Rosters(units: nil, staff: nil, encoding: "auto") }
-        let m = try mapping(node, k, allowed: ["units", "staff", "encoding"])
+        guard let node else { return Config.Rosters(units: nil, staff: nil, encoding: "auto", unitColumns: [:], staffColumns: [:]) }
+        let m = try mapping(node, k, allowed: ["units", "staff", "encoding", "columns"])
         let encoding = try string(m["encoding"], "\(k).encoding") ?? "auto"
         let known = ["auto", "utf-8", "utf-16", "cp1258", "tcvn3", "vni"]
         guard known.contains(encoding.lowercased()) else {
             throw error(m["encoding"], "\(k).encoding", "expected one of \(known.joined(separator: ", ")), got \"\(encoding)\"")
         }
+        var unitColumns: [String: [String]] = [:], staffColumns: [String: [String]] = [:]
+        if let c = m["columns"] {
+            let cm = try mapping(c, "\(k).columns", allowed: ["units", "staff"])
+            for (which, fields) in [("units", Array(RosterParser.unitAliases.keys)), ("staff", Array(RosterParser.staffAliases.keys))] {
+                guard let n = cm[which] else { continue }
+                let fm = try mapping(n, "\(k).columns.\(which)", allowed: fields.sorted())
+                for (field, v) in fm {
+                    let names = try list(v, "\(k).columns.\(which).\(field)").map(\.0)
+                    if which == "units" { unitColumns[field] = names } else { staffColumns[field] = names }
+                }
+            }
+        }
         return Config.Rosters(
             units: try string(m["units"], "\(k).units").map(path), staff: try string(m["staff"], "\(k).staff").map(path),
-            encoding: encoding.lowercased())
+            encoding: encoding.lowercased(), unitColumns: unitColumns, staffColumns: staffColumns)
     }
 
     func policy(_ node: Node?) throws(ConfigError) -> Config.Policy {

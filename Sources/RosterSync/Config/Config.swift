@@ -67,6 +67,8 @@ public struct Config: Sendable {
         public var sharedMailbox: String
         /// Local parts never given to a person or unit (postmaster, abuse, …).
         public var reserved: [String]
+        /// How a person's local part is made from their name. Default `{given}{initials}`.
+        public var pattern: LocalPartPattern
     }
 
     public struct Rosters: Sendable {
@@ -74,6 +76,10 @@ public struct Config: Sendable {
         public var staff: String?
         /// `auto` or one of utf-8, utf-16, cp1258, tcvn3, vni.
         public var encoding: String
+        /// Extra header names per field (`unit_code`, `employee_id`, …) for exports whose
+        /// headers the built-in Vietnamese and English aliases do not know.
+        public var unitColumns: [String: [String]]
+        public var staffColumns: [String: [String]]
     }
 
     public struct Policy: Sendable {

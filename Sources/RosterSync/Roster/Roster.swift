@@ -1,0 +1,75 @@
+import Foundation
+
+/// A unit (Vụ, Văn phòng, Trung tâm…) as HR's unit roster gives it.
+public struct UnitRecord: Sendable, Hashable, Codable {
+    public var code: String
+    /// The name as HR wrote it (NFC, spaces collapsed).
+    public var name: String
+    public var parentCode: String?
+    /// The unit mailbox's local part from the roster (empty: derived from the name).
+    public var mailbox: String?
+    public var headEmployeeId: String?
+    /// The unit's code before a reorganisation.
+    public var previousCode: String?
+    public var status: UnitStatus
+    public var effectiveDate: Day?
+    /// Where it came from, for messages.
+    public var line: Int
+}
+
+public enum UnitStatus: String, Sendable, Codable { case active, dissolved }
+
+/// A person as HR's staff roster gives them.
+public struct StaffRecord: Sendable, Hashable, Codable {
+    public var employeeId: String
+    /// NFC, spaces collapsed; an all-capitals export is title-cased.
+    public var fullName: String
+    public var unitCode: String
+    public var title: String?
+    /// The address HR already knows (kept as it is), lower case.
+    public var email: String?
+    public var status: StaffStatus
+    public var startDate: Day?
+    public var endDate: Day?
+    public var phone: String?
+    public var line: Int
+}
+
+public enum StaffStatus: String, Sendable, Codable {
+    case active
+    case departed
+    /// A notified absence: never locked for inactivity.
+    case onLeave = "on_leave"
+}
+
+/// Both rosters, validated.
+public struct Roster: Sendable {
+    public var units: [UnitRecord]
+    public var staff: [StaffRecord]
+    public var unitsFile: String
+    public var staffFile: String
+    /// Non-fatal findings (implausible names…), in the same located form as errors.
+    public var warnings: [RosterIssue]
+}
+
+/// A problem in a roster file, located: `file:line:column: message`.
+public struct RosterIssue: Sendable, Hashable, CustomStringConvertible, Comparable {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public var message: String
+    public init(file: String, line: Int, column: Int, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+    public var description: String { "\(file):\(line):\(column): \(message)" }
+    public static func < (a: Self, b: Self) -> Bool { (a.file, a.line, a.column, a.message) < (b.file, b.line, b.column, b.message) }
+}
+
+/// Every problem found in the rosters, all at once.
+public struct RosterValidationError: Error, Sendable, CustomStringConvertible {
+    public var issues: [RosterIssue]
+    public var description: String { issues.map(\.description).joined(separator: "\n") }
+}

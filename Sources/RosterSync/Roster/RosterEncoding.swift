@@ -1,0 +1,246 @@
+import Foundation
+
+/// The text encodings HR exports arrive in.
+public enum RosterEncoding: String, Sendable, CaseIterable, CustomStringConvertible {
+    case utf8 = "utf-8"
+    /// "Unicode Text" from Excel: UTF-16 with a BOM (LE or BE); without one, guessed from NULs.
+    case utf16 = "utf-16"
+    /// Windows-1258: some letters precomposed, tone marks as separate combining bytes.
+    case cp1258
+    /// TCVN 5712:1993 / TCVN3 (ABC), the .VnTime fonts' encoding.
+    case tcvn3
+    /// VNI-Windows: a base letter followed by a byte that draws its marks.
+    case vni
+
+    public var description: String { rawValue }
+
+    /// Accepts the names people write: `utf8`, `UTF-16LE`, `windows-1258`, `tcvn`, `abc`, `vni-windows`.
+    public init?(name: String) {
+        let n = name.lowercased().replacingOccurrences(of: "_", with: "-")
+        switch n {
+        case "utf-8", "utf8": self = .utf8
+        case "utf-16", "utf16", "utf-16le", "utf-16be", "unicode": self = .utf16
+        case "cp1258", "windows-1258", "win1258": self = .cp1258
+        case "tcvn3", "tcvn", "abc", "tcvn5712-1", "tcvn-5712": self = .tcvn3
+        case "vni", "vni-windows": self = .vni
+        default: return nil
+        }
+    }
+}
+
+/// Text decoded from a roster file, in Unicode NFC.
+public struct DecodedText: Sendable {
+    public var text: String
+    public var encoding: RosterEncoding
+    /// How the encoding was known: "BOM", "declared", "valid UTF-8", or the detection scores.
+    public var how: String
+}
+
+/// Why a file could not be decoded.
+public struct EncodingError: Error, Sendable, CustomStringConvertible {
+    public var file: String
+    public var message: String
+    public var description: String { "\(file): \(message)" }
+}
+
+/// Decoding and detection of roster files; encoding too, for tests and sample files.
+public enum TextDecoder {
+    /// Decodes `bytes` as `declared`, or detects the encoding when nil. The result is NFC.
+    /// Detection never guesses: when two legacy encodings read equally well, it fails with
+    /// the candidates and how to choose.
+    public static func decode(_ bytes: [UInt8], declared: RosterEncoding?, file: String) throws(EncodingError) -> DecodedText {
+        if let declared {
+            return DecodedText(text: try decode(bytes, as: declared, file: file), encoding: declared, how: "declared")
+        }
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+            return DecodedText(text: try decode(bytes, as: .utf8, file: file), encoding: .utf8, how: "UTF-8 BOM")
+        }
+        if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
+            return DecodedText(text: try decode(bytes, as: .utf16, file: file), encoding: .utf16, how: "UTF-16 BOM")
+        }
+        if looksLikeUTF16(bytes) {
+            return DecodedText(text: try decode(bytes, as: .utf16, file: file), encoding: .utf16, how: "UTF-16 without BOM (NUL bytes)")
+        }
+        if let s = String(validating: bytes, as: UTF8.self) {
+            // Legacy Vietnamese text practically never forms valid multi-byte UTF-8.
+            return DecodedText(text: s.precomposedStringWithCanonicalMapping, encoding: .utf8, how: "valid UTF-8")
+        }
+        // A legacy single-byte encoding: read it each way and keep the one that reads as Vietnamese.
+        let sample = Array(bytes.prefix(256 * 1024))
+        var scored: [(RosterEncoding, Double, String)] = []
+        for e in [RosterEncoding.cp1258, .tcvn3, .vni] {
+            let text = decodeSingleByte(sample, e)
+            scored.append((e, VietnameseText.readability(text), text))
+        }
+        scored.sort { $0.1 > $1.1 }
+        let (best, second) = (scored[0], scored[1])
+        let scores = scored.map { "\($0.0) \(Int(($0.1 * 100).rounded()))%" }.joined(separator: ", ")
+        guard best.1 >= 0.8, best.1 - second.1 >= 0.15 else {
+            throw EncodingError(file: file, message: """
+                the encoding could not be told with confidence (share of words that read as Vietnamese: \(scores)). \
+                Say which it is with --encoding NAME or rosters.encoding in the config (utf-8, utf-16, cp1258, tcvn3, vni)
+                """)
+        }
+        return DecodedText(text: try decode(bytes, as: best.0, file: file), encoding: best.0, how: "detected (\(scores))")
+    }
+
+    /// Decodes as the given encoding, into NFC.
+    public static func decode(_ bytes: [UInt8], as encoding: RosterEncoding, file: String) throws(EncodingError) -> String {
+        switch encoding {
+        case .utf8:
+            let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
+            guard let s = String(validating: body, as: UTF8.self) else {
+                let offset = firstInvalidUTF8(body)
+                throw EncodingError(file: file, message: "not valid UTF-8 (byte offset \(offset)); if it is a legacy Vietnamese file, say --encoding cp1258, tcvn3 or vni")
+            }
+            return s.precomposedStringWithCanonicalMapping
+        case .utf16:
+            var body = bytes[...]
+            var bigEndian = false
+            if body.starts(with: [0xFF, 0xFE]) { body = body.dropFirst(2) } else if body.starts(with: [0xFE, 0xFF]) { body = body.dropFirst(2); bigEndian = true } else {
+                // No BOM: the side with the NULs of ASCII text is the high byte.
+                let evenNULs = stride(from: body.startIndex, to: body.endIndex, by: 2).filter { body[$0] == 0 }.count
+                let oddNULs = stride(from: body.startIndex + 1, to: body.endIndex, by: 2).filter { body[$0] == 0 }.count
+                bigEndian = evenNULs > oddNULs
+            }
+            guard body.count % 2 == 0 else { throw EncodingError(file: file, message: "UTF-16 text with an odd number of bytes") }
+            var units: [UInt16] = []
+            units.reserveCapacity(body.count / 2)
+            var i = body.startIndex
+            while i < body.endIndex {
+                let a = UInt16(body[i]), b = UInt16(body[i + 1])
+                units.append(bigEndian ? a << 8 | b : b << 8 | a)
+                i += 2
+            }
+            guard let s = String(validating: units, as: UTF16.self) else {
+                throw EncodingError(file: file, message: "not valid UTF-16 (unpaired surrogate)")
+            }
+            return s.precomposedStringWithCanonicalMapping
+        case .cp1258, .tcvn3, .vni:
+            let s = decodeSingleByte(bytes, encoding)
+            if encoding == .cp1258, s.unicodeScalars.contains("\u{FFFD}") {
+                throw EncodingError(file: file, message: "bytes undefined in Windows-1258 (0x81, 0x8A, 0x8D-0x90, 0x9A, 0x9D, 0x9E): is it really cp1258?")
+            }
+            return s
+        }
+    }
+
+    static func decodeSingleByte(_ bytes: [UInt8], _ encoding: RosterEncoding) -> String {
+        var scalars = String.UnicodeScalarView()
+        scalars.reserveCapacity(bytes.count)
+        switch encoding {
+        case .cp1258:
+            for b in bytes { scalars.append(Unicode.Scalar(cp1258Table[Int(b)]) ?? "\u{FFFD}") }
+        case .tcvn3:
+            for b in bytes { scalars.append(Unicode.Scalar(tcvn3Table[Int(b)]) ?? "\u{FFFD}") }
+        case .vni:
+            for b in bytes {
+                if let seq = vniTable[Int(b)] { scalars.append(contentsOf: seq) } else { scalars.append(Unicode.Scalar(cp1252Table[Int(b)]) ?? "\u{FFFD}") }
+            }
+        case .utf8, .utf16:
+            preconditionFailure("not a single-byte encoding")
+        }
+        return String(scalars).precomposedStringWithCanonicalMapping
+    }
+
+    static func looksLikeUTF16(_ bytes: [UInt8]) -> Bool {
+        let sample = bytes.prefix(4096)
+        guard sample.count >= 8 else { return false }
+        return sample.filter { $0 == 0 }.count * 4 >= sample.count  // a quarter or more NULs
+    }
+
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int {
+        var lo = 0, hi = bytes.count
+        // The longest valid prefix, by bisection (a prefix cut inside a character is invalid
+        // too, so this finds the offending character within a few bytes).
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if String(validating: bytes[0..<mid], as: UTF8.self) != nil { lo = mid } else { hi = mid - 1 }
+        }
+        return lo
+    }
+
+    // MARK: - Encoding (tests, sample files)
+
+    /// Encodes NFC text; characters the encoding cannot hold become `?`.
+    public static func encode(_ text: String, as encoding: RosterEncoding) -> [UInt8] {
+        switch encoding {
+        case .utf8: return Array(text.utf8)
+        case .utf16:
+            var out: [UInt8] = [0xFF, 0xFE]
+            for u in text.utf16 { out.append(UInt8(u & 0xFF)); out.append(UInt8(u >> 8)) }
+            return out
+        case .cp1258, .tcvn3, .vni:
+            let map = reverseMap(encoding)
+            var out: [UInt8] = []
+            out.reserveCapacity(text.utf8.count)
+            for ch in text.precomposedStringWithCanonicalMapping {
+                out.append(contentsOf: map[String(ch)] ?? [UInt8(ascii: "?")])
+            }
+            return out
+        }
+    }
+
+    /// NFC character -> the shortest byte sequence that decodes to it. One- and two-byte
+    /// sequences cover every Vietnamese letter in all three encodings.
+    private static func reverseMap(_ encoding: RosterEncoding) -> [String: [UInt8]] {
+        var map: [String: [UInt8]] = [:]
+        func scalars(_ b: UInt8) -> [Unicode.Scalar] {
+            switch encoding {
+            case .cp1258: [Unicode.Scalar(cp1258Table[Int(b)]) ?? "\u{FFFD}"]
+            case .tcvn3: [Unicode.Scalar(tcvn3Table[Int(b)]) ?? "\u{FFFD}"]
+            default: vniTable[Int(b)] ?? [Unicode.Scalar(cp1252Table[Int(b)]) ?? "\u{FFFD}"]
+            }
+        }
+        for b in (0...255).map(UInt8.init) {
+            let s = String(String.UnicodeScalarView(scalars(b))).precomposedStringWithCanonicalMapping
+            if s.count == 1, map[s] == nil, !s.unicodeScalars.contains("\u{FFFD}") { map[s] = [b] }
+        }
+        // Base letters followed by a mark byte. For VNI, an upper-case base takes the
+        // upper-case mark bytes (as VNI fonts are typed), so those pairs are tried first.
+        let bases = (0...255).map(UInt8.init).filter { b in
+            let s = scalars(b)
+            return s.count == 1 && s[0].properties.isAlphabetic
+        }
+        let marks = (0...255).map(UInt8.init).filter { b in
+            scalars(b).allSatisfy { $0.properties.canonicalCombiningClass.rawValue > 0 }
+        }
+        for base in bases {
+            let upper = scalars(base)[0].properties.isUppercase
+            let ordered = marks.sorted { a, b in
+                let au = a < 0xE0, bu = b < 0xE0
+                return (au == upper ? 0 : 1, a) < (bu == upper ? 0 : 1, b)
+            }
+            for mark in ordered {
+                let s = String(String.UnicodeScalarView(scalars(base) + scalars(mark))).precomposedStringWithCanonicalMapping
+                if s.count == 1, map[s] == nil { map[s] = [base, mark] }
+            }
+        }
+        return map
+    }
+}
+
+/// VNI-Windows bytes that are not drawn as their Windows-1252 glyph: a mark that follows its
+/// base letter (as combining characters) or a letter of its own. Derived from the VNI key
+/// tables of xvnkb (vni.h, Dao Hai Lam, 2002) and VBKey (mdlCodeTable.bas,
+/// VNI_WINDOWS_TABLE), which agree: e.g. "a" + 0xE1 is "ấ", 0xF4 alone is "ơ".
+let vniTable: [[Unicode.Scalar]?] = {
+    var t = [[Unicode.Scalar]?](repeating: nil, count: 256)
+    let acute: Unicode.Scalar = "\u{0301}", grave: Unicode.Scalar = "\u{0300}", hook: Unicode.Scalar = "\u{0309}"
+    let tilde: Unicode.Scalar = "\u{0303}", dot: Unicode.Scalar = "\u{0323}", circ: Unicode.Scalar = "\u{0302}", breve: Unicode.Scalar = "\u{0306}"
+    // (upper-case byte, lower-case byte, what it draws)
+    let marks: [(UInt8, UInt8, [Unicode.Scalar])] = [
+        (0xD9, 0xF9, [acute]), (0xD8, 0xF8, [grave]), (0xDB, 0xFB, [hook]), (0xD5, 0xF5, [tilde]), (0xCF, 0xEF, [dot]),
+        (0xC2, 0xE2, [circ]), (0xC1, 0xE1, [circ, acute]), (0xC0, 0xE0, [circ, grave]), (0xC5, 0xE5, [circ, hook]),
+        (0xC3, 0xE3, [circ, tilde]), (0xC4, 0xE4, [circ, dot]),
+        (0xCA, 0xEA, [breve]), (0xC9, 0xE9, [breve, acute]), (0xC8, 0xE8, [breve, grave]), (0xDA, 0xFA, [breve, hook]),
+        (0xDC, 0xFC, [breve, tilde]), (0xCB, 0xEB, [breve, dot]),
+    ]
+    for (u, l, seq) in marks { t[Int(u)] = seq; t[Int(l)] = seq }
+    let letters: [(UInt8, UInt8, Unicode.Scalar, Unicode.Scalar)] = [
+        (0xD4, 0xF4, "Ơ", "ơ"), (0xD6, 0xF6, "Ư", "ư"), (0xCD, 0xED, "Í", "í"), (0xCC, 0xEC, "Ì", "ì"),
+        (0xC6, 0xE6, "Ỉ", "ỉ"), (0xD3, 0xF3, "Ĩ", "ĩ"), (0xD2, 0xF2, "Ị", "ị"), (0xCE, 0xEE, "Ỵ", "ỵ"), (0xD1, 0xF1, "Đ", "đ"),
+    ]
+    for (u, l, su, sl) in letters { t[Int(u)] = [su]; t[Int(l)] = [sl] }
+    return t
+}()

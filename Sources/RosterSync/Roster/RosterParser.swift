@@ -1,0 +1,305 @@
+import Foundation
+
+/// Turns the two decoded roster files into a validated `Roster`, or every problem at once.
+public struct RosterParser: Sendable {
+    /// Extra header names per field, from the config (`rosters.columns`), e.g.
+    /// `["employee_id": ["Số hiệu CB"]]`. Matched like the built-in aliases.
+    public var unitColumns: [String: [String]]
+    public var staffColumns: [String: [String]]
+
+    public init(unitColumns: [String: [String]] = [:], staffColumns: [String: [String]] = [:]) {
+        self.unitColumns = unitColumns
+        self.staffColumns = staffColumns
+    }
+
+    // Built-in header aliases, written as `headerKey` leaves them (lower case, no accents,
+    // words joined by "_"): "Mã cán bộ" -> "ma_can_bo".
+    static let unitAliases: [String: [String]] = [
+        "unit_code": ["unit_code", "code", "ma_don_vi", "ma_dv", "ma"],
+        "unit_name": ["unit_name", "name", "ten_don_vi", "ten_dv", "don_vi", "ten"],
+        "parent_code": ["parent_code", "parent", "ma_don_vi_cha", "ma_cap_tren", "don_vi_cap_tren", "truc_thuoc", "ma_truc_thuoc"],
+        "mailbox": ["mailbox", "hop_thu", "dia_chi_thu", "thu_dien_tu", "email"],
+        "head_employee_id": ["head_employee_id", "head", "thu_truong", "ma_thu_truong", "truong_don_vi", "ma_truong_don_vi"],
+        "previous_code": ["previous_code", "ma_cu", "ma_don_vi_cu"],
+        "status": ["status", "trang_thai"],
+        "effective_date": ["effective_date", "ngay_hieu_luc"],
+    ]
+    static let staffAliases: [String: [String]] = [
+        "employee_id": ["employee_id", "ma_can_bo", "ma_cb", "ma_nhan_vien", "ma_nv", "so_hieu_can_bo", "so_hieu"],
+        "full_name": ["full_name", "name", "ho_va_ten", "ho_ten", "ten"],
+        "unit_code": ["unit_code", "unit", "don_vi", "ma_don_vi", "ma_dv"],
+        "title": ["title", "chuc_vu", "chuc_danh"],
+        "email": ["email", "e_mail", "thu_dien_tu", "hop_thu", "dia_chi_thu"],
+        "status": ["status", "trang_thai"],
+        "start_date": ["start_date", "ngay_bat_dau", "ngay_vao", "ngay_tuyen_dung", "ngay_nhan_viec", "ngay_vao_co_quan"],
+        "end_date": ["end_date", "ngay_nghi_viec", "ngay_nghi", "ngay_ket_thuc", "ngay_thoi_viec"],
+        "phone": ["phone", "dien_thoai", "so_dien_thoai", "sdt"],
+    ]
+    static let staffStatuses: [String: StaffStatus] = [
+        "active": .active, "dang_lam_viec": .active, "dang_cong_tac": .active, "lam_viec": .active, "hoat_dong": .active,
+        "departed": .departed, "nghi_viec": .departed, "da_nghi_viec": .departed, "thoi_viec": .departed,
+        "nghi_huu": .departed, "chuyen_cong_tac": .departed, "chuyen_di": .departed,
+        "on_leave": .onLeave, "onleave": .onLeave, "nghi_phep": .onLeave, "tam_nghi": .onLeave,
+        "nghi_thai_san": .onLeave, "di_hoc": .onLeave, "nghi_om": .onLeave,
+    ]
+    static let unitStatuses: [String: UnitStatus] = [
+        "active": .active, "hoat_dong": .active, "dang_hoat_dong": .active,
+        "dissolved": .dissolved, "giai_the": .dissolved, "da_giai_the": .dissolved, "sap_nhap": .dissolved, "da_sap_nhap": .dissolved,
+    ]
+
+    /// "Mã cán bộ" -> "ma_can_bo": lower case, accents and đ folded, any other run of
+    /// non-alphanumerics a single "_". Header matching and enumerated values use it.
+    static func key(_ text: String) -> String {
+        var out = ""
+        var pendingSep = false
+        for s in text.lowercased().decomposedStringWithCanonicalMapping.unicodeScalars {
+            let c: Character?
+            switch s {
+            case "a"..."z", "0"..."9": c = Character(s)
+            case "đ": c = "d"
+            default: c = nil
+            }
+            if let c {
+                if pendingSep && !out.isEmpty { out.append("_") }
+                pendingSep = false
+                out.append(c)
+            } else if !(s.properties.canonicalCombiningClass.rawValue > 0) {
+                pendingSep = true
+            }
+        }
+        return out
+    }
+
+    /// Parses and validates both files' decoded text.
+    public func parse(unitsText: String, unitsFile: String, staffText: String, staffFile: String) throws(RosterValidationError) -> Roster {
+        var issues: [RosterIssue] = []
+        var warnings: [RosterIssue] = []
+        let units = parseUnits(unitsText, file: unitsFile, issues: &issues)
+        let staff = parseStaff(staffText, file: staffFile, issues: &issues, warnings: &warnings)
+        // Cross-file checks only between files that could be read: a broken file would make
+        // every reference into it look wrong.
+        validate(
+            units: units?.records ?? [], unitsFile: unitsFile, unitColumns: units?.columns ?? [:],
+            staff: staff?.records ?? [], staffFile: staffFile, staffColumns: staff?.columns ?? [:],
+            crossChecks: units != nil && staff != nil, issues: &issues)
+        guard issues.isEmpty else { throw RosterValidationError(issues: issues.sorted()) }
+        return Roster(units: units?.records ?? [], staff: staff?.records ?? [], unitsFile: unitsFile, staffFile: staffFile, warnings: warnings.sorted())
+    }
+
+    /// The header row mapped to field names; unknown columns are ignored (HR sheets carry
+    /// many), missing required ones and ambiguous ones are errors.
+    func header(_ record: CSVRecord, aliases: [String: [String]], extra: [String: [String]], required: [String], file: String, issues: inout [RosterIssue]) -> [String: Int] {
+        var lookup: [String: String] = [:]
+        for (field, names) in aliases { for n in names { lookup[n] = lookup[n] ?? field } }
+        // Configured names win over built-in aliases.
+        for (field, names) in extra { for n in names { lookup[RosterParser.key(n)] = field } }
+        var columns: [String: Int] = [:]
+        for (i, h) in record.fields.enumerated() {
+            guard let field = lookup[RosterParser.key(h)] else { continue }
+            if let first = columns[field] {
+                issues.append(RosterIssue(file: file, line: record.line, column: i + 1, message: "column \"\(h)\" is \(field) again (already column \(first + 1))"))
+                continue
+            }
+            columns[field] = i
+        }
+        for field in required where columns[field] == nil {
+            let known = (aliases[field] ?? []).prefix(3).joined(separator: "\", \"")
+            issues.append(RosterIssue(file: file, line: record.line, column: 1, message: "no \(field) column (a header such as \"\(known)\"; or map one in rosters.columns)"))
+        }
+        return columns
+    }
+
+    func records(_ text: String, file: String, issues: inout [RosterIssue]) -> [CSVRecord]? {
+        do {
+            let records = try CSVReader.records(text)
+            if records.isEmpty { issues.append(RosterIssue(file: file, line: 1, column: 1, message: "the file is empty")) }
+            return records.isEmpty ? nil : records
+        } catch {
+            issues.append(RosterIssue(file: file, line: error.line, column: error.column, message: error.message))
+            return nil
+        }
+    }
+
+    /// Text as stored: NFC, whitespace runs collapsed, trimmed.
+    static func clean(_ s: String) -> String {
+        s.precomposedStringWithCanonicalMapping.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+
+    /// The records, and the header's column of each field; nil when the file cannot be read as a roster.
+    func parseUnits(_ text: String, file: String, issues: inout [RosterIssue]) -> (records: [UnitRecord], columns: [String: Int])? {
+        guard let records = records(text, file: file, issues: &issues) else { return nil }
+        let cols = header(records[0], aliases: Self.unitAliases, extra: unitColumns, required: ["unit_code", "unit_name"], file: file, issues: &issues)
+        guard cols["unit_code"] != nil, cols["unit_name"] != nil else { return nil }
+        var out: [UnitRecord] = []
+        for r in records.dropFirst() {
+            var row = Row(record: r, columns: cols, file: file)
+            let code = row.required("unit_code", issues: &issues)
+            let name = row.required("unit_name", issues: &issues)
+            let status: UnitStatus = row.enumerated("status", Self.unitStatuses, default: .active, allowed: "active, dissolved", issues: &issues)
+            let unit = UnitRecord(
+                code: code, name: name, parentCode: row.optional("parent_code"), mailbox: row.optional("mailbox")?.lowercased(),
+                headEmployeeId: row.optional("head_employee_id"), previousCode: row.optional("previous_code"), status: status,
+                effectiveDate: row.date("effective_date", issues: &issues), line: r.line)
+            if !code.isEmpty && !name.isEmpty { out.append(unit) }
+        }
+        return (out, cols)
+    }
+
+    func parseStaff(_ text: String, file: String, issues: inout [RosterIssue], warnings: inout [RosterIssue]) -> (records: [StaffRecord], columns: [String: Int])? {
+        guard let records = records(text, file: file, issues: &issues) else { return nil }
+        let cols = header(records[0], aliases: Self.staffAliases, extra: staffColumns, required: ["employee_id", "full_name", "unit_code"], file: file, issues: &issues)
+        guard cols["employee_id"] != nil, cols["full_name"] != nil, cols["unit_code"] != nil else { return nil }
+        var out: [StaffRecord] = []
+        out.reserveCapacity(records.count)
+        for r in records.dropFirst() {
+            var row = Row(record: r, columns: cols, file: file)
+            let id = row.required("employee_id", issues: &issues)
+            var name = row.required("full_name", issues: &issues)
+            let unit = row.required("unit_code", issues: &issues)
+            let status: StaffStatus = row.enumerated("status", Self.staffStatuses, default: .active, allowed: "active, departed, on_leave", issues: &issues)
+            let start = row.date("start_date", issues: &issues)
+            let end = row.date("end_date", issues: &issues)
+            if let start, let end, end < start {
+                issues.append(row.issue("end_date", "end date \(end) is before the start date \(start)"))
+            }
+            var email = row.optional("email")?.lowercased()
+            if let e = email {
+                if !Self.isEmailAddress(e) {
+                    issues.append(row.issue("email", "\"\(e)\" is not an e-mail address (ASCII local@domain)"))
+                    email = nil
+                }
+            }
+            // An all-capitals export ("NGUYỄN VĂN AN") is a formatting habit, not the name.
+            if name == name.uppercased(), name != name.lowercased() { name = name.lowercased().capitalized }
+            for word in name.split(separator: " ") where !VietnameseText.isPlausibleNameWord(String(word)) {
+                warnings.append(row.issue("full_name", "\"\(word)\" in \"\(name)\" does not read as a Vietnamese name: check the file's encoding"))
+                break
+            }
+            if !id.isEmpty && !name.isEmpty && !unit.isEmpty {
+                out.append(StaffRecord(
+                    employeeId: id, fullName: name, unitCode: unit, title: row.optional("title"), email: email, status: status,
+                    startDate: start, endDate: end, phone: row.optional("phone"), line: r.line))
+            }
+        }
+        return (out, cols)
+    }
+
+    static func isEmailAddress(_ s: String) -> Bool {
+        let parts = s.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), s.utf8.count <= 254 else { return false }
+        return s.unicodeScalars.allSatisfy { ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || "._-+@".unicodeScalars.contains($0) }
+    }
+
+    func validate(
+        units: [UnitRecord], unitsFile: String, unitColumns uc: [String: Int], staff: [StaffRecord], staffFile: String,
+        staffColumns sc: [String: Int], crossChecks: Bool, issues: inout [RosterIssue]
+    ) {
+        func col(_ map: [String: Int], _ field: String) -> Int { (map[field] ?? 0) + 1 }
+        var unitByCode: [String: UnitRecord] = [:]
+        for u in units {
+            if let first = unitByCode[u.code] {
+                issues.append(RosterIssue(file: unitsFile, line: u.line, column: col(uc, "unit_code"), message: "unit code \"\(u.code)\" is already used on line \(first.line)"))
+            } else {
+                unitByCode[u.code] = u
+            }
+        }
+        for u in units {
+            if let p = u.parentCode, unitByCode[p] == nil {
+                issues.append(RosterIssue(file: unitsFile, line: u.line, column: col(uc, "parent_code"), message: "parent unit \"\(p)\" of \"\(u.code)\" is not in the unit roster"))
+            }
+        }
+        // Cycles in parent_code: walk up from each unit.
+        var reported = Set<String>()
+        for u in units {
+            var seen: [String] = [u.code]
+            var cur = u.parentCode
+            while let c = cur, let parent = unitByCode[c] {
+                if c == u.code {
+                    if reported.insert(seen.sorted().joined()).inserted {
+                        issues.append(RosterIssue(file: unitsFile, line: u.line, column: col(uc, "parent_code"), message: "units form a cycle through their parents: \((seen + [c]).joined(separator: " → "))"))
+                    }
+                    break
+                }
+                if seen.contains(c) { break }  // a cycle above, reported from its own member
+                seen.append(c)
+                cur = parent.parentCode
+            }
+        }
+        var staffById: [String: StaffRecord] = [:]
+        var emailOwner: [String: StaffRecord] = [:]
+        for p in staff {
+            if let first = staffById[p.employeeId] {
+                issues.append(RosterIssue(file: staffFile, line: p.line, column: col(sc, "employee_id"), message: "employee id \"\(p.employeeId)\" is already used on line \(first.line)"))
+                continue
+            }
+            staffById[p.employeeId] = p
+            if crossChecks, unitByCode[p.unitCode] == nil {
+                issues.append(RosterIssue(file: staffFile, line: p.line, column: col(sc, "unit_code"), message: "unit \"\(p.unitCode)\" of \(p.employeeId) \(p.fullName) is not in the unit roster"))
+            }
+            if let e = p.email {
+                if let other = emailOwner[e] {
+                    issues.append(RosterIssue(file: staffFile, line: p.line, column: col(sc, "email"), message: "\(p.employeeId) \(p.fullName) and \(other.employeeId) \(other.fullName) (line \(other.line)) both claim \(e)"))
+                } else {
+                    emailOwner[e] = p
+                }
+            }
+        }
+        for u in units where u.status == .active && crossChecks {
+            guard let head = u.headEmployeeId else { continue }
+            guard let person = staffById[head] else {
+                issues.append(RosterIssue(file: unitsFile, line: u.line, column: col(uc, "head_employee_id"), message: "head \"\(head)\" of unit \"\(u.code)\" is not in the staff roster"))
+                continue
+            }
+            if person.unitCode != u.code {
+                issues.append(RosterIssue(file: unitsFile, line: u.line, column: col(uc, "head_employee_id"), message: "head \(head) \(person.fullName) of unit \"\(u.code)\" belongs to unit \"\(person.unitCode)\" (\(staffFile):\(person.line))"))
+            } else if person.status == .departed {
+                issues.append(RosterIssue(file: unitsFile, line: u.line, column: col(uc, "head_employee_id"), message: "head \(head) \(person.fullName) of unit \"\(u.code)\" has departed"))
+            }
+        }
+    }
+}
+
+/// One data row with its header map, for located messages.
+private struct Row {
+    let record: CSVRecord
+    let columns: [String: Int]
+    let file: String
+
+    func issue(_ field: String, _ message: String) -> RosterIssue {
+        RosterIssue(file: file, line: record.line, column: (columns[field] ?? 0) + 1, message: message)
+    }
+
+    func value(_ field: String) -> String? {
+        guard let i = columns[field], i < record.fields.count else { return nil }
+        let v = RosterParser.clean(record.fields[i])
+        return v.isEmpty ? nil : v
+    }
+
+    func optional(_ field: String) -> String? { value(field) }
+
+    mutating func required(_ field: String, issues: inout [RosterIssue]) -> String {
+        guard let v = value(field) else {
+            issues.append(issue(field, "\(field) is empty"))
+            return ""
+        }
+        return v
+    }
+
+    func date(_ field: String, issues: inout [RosterIssue]) -> Day? {
+        guard let v = value(field) else { return nil }
+        guard let d = Day(parsing: v) else {
+            issues.append(issue(field, "\(field) \"\(v)\" is not a date (write 2026-09-30 or 30/09/2026)"))
+            return nil
+        }
+        return d
+    }
+
+    func enumerated<T>(_ field: String, _ values: [String: T], default d: T, allowed: String, issues: inout [RosterIssue]) -> T {
+        guard let v = value(field) else { return d }
+        guard let t = values[RosterParser.key(v)] else {
+            issues.append(issue(field, "\(field) \"\(v)\" is not one of \(allowed)"))
+            return d
+        }
+        return t
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import RosterSync
+
+/// `rostersync roster`: read, validate and show the HR rosters with every address.
+struct RosterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "roster",
+        abstract: "Validate the HR rosters and show them normalized, with every address.",
+        discussion: """
+            Reads the unit and staff rosters (CSV from Excel or an HR system: UTF-8, UTF-16, \
+            Windows-1258, TCVN3 or VNI; separator , ; or tab; Vietnamese or English headers), \
+            checks them, and prints every unit and person with the address they have or would get. \
+            Touches no directory.
+
+            Exit codes: 0 the rosters are valid; 1 they are not (every problem is listed on \
+            standard error as file:line:column: message) or a file cannot be read.
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    @Option(help: ArgumentHelp("The unit roster (default: rosters.units of the config).", valueName: "FILE"))
+    var units: String?
+    @Option(help: ArgumentHelp("The staff roster (default: rosters.staff of the config).", valueName: "FILE"))
+    var staff: String?
+    @Option(help: ArgumentHelp("auto, utf-8, utf-16, cp1258, tcvn3 or vni (default: the config's, else auto).", valueName: "NAME"))
+    var encoding: String?
+    @Option(help: "text for people, json for scripts.")
+    var format: Format = .text
+    @Option(help: ArgumentHelp("Config file for the mail domain, naming pattern, reserved names and column names (optional).", valueName: "FILE"))
+    var config: String?
+
+    func validate() throws {
+        if let encoding, encoding != "auto", RosterEncoding(name: encoding) == nil {
+            throw ValidationError("--encoding \(encoding): expected auto, utf-8, utf-16, cp1258, tcvn3 or vni")
+        }
+    }
+
+    func run() throws {
+        let cfg: Config?
+        do { cfg = try config.map(Frontend.loadConfig) } catch {
+            printError("rostersync: \(error)")
+            throw ExitCode.failure
+        }
+        guard let unitsPath = units ?? cfg?.rosters.units, let staffPath = staff ?? cfg?.rosters.staff else {
+            printError("rostersync: give --units FILE and --staff FILE (or rosters.units and rosters.staff in --config)")
+            throw ExitCode.failure
+        }
+        let encodingName = encoding ?? cfg?.rosters.encoding ?? "auto"
+        let loaded: LoadedRoster
+        do {
+            loaded = try Frontend.loadRoster(
+                units: unitsPath, staff: staffPath, encoding: encodingName == "auto" ? nil : RosterEncoding(name: encodingName),
+                parser: RosterParser(unitColumns: cfg?.rosters.unitColumns ?? [:], staffColumns: cfg?.rosters.staffColumns ?? [:]))
+        } catch let e as RosterValidationError {
+            for issue in e.issues { printError(issue.description) }
+            printError("rostersync: \(e.issues.count) problem\(e.issues.count == 1 ? "" : "s") in the rosters; nothing was done")
+            throw ExitCode.failure
+        } catch {
+            printError("rostersync: \(error)")
+            throw ExitCode.failure
+        }
+        let mail = cfg?.mail ?? Config.Mail.defaults
+        let book = AddressBook(roster: loaded.roster, domain: mail.domain, pattern: mail.pattern, reserved: mail.reserved + [mail.sharedMailbox])
+        let view = RosterView(roster: loaded.roster, book: book, domain: mail.domain, encodings: loaded.encodings)
+        switch format {
+        case .text: print(view.text(), terminator: "")
+        case .json: print(view.json())
+        }
+        for w in loaded.roster.warnings { printError("warning: \(w)") }
+    }
+}
+
+/// Rosters read from disk, with how each file was decoded.
+struct LoadedRoster {
+    var roster: Roster
+    var encodings: [(file: String, decoded: String)]
+}
+
+extension Frontend {
+    static func readBytes(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Failure("\(path): cannot read the file (does it exist, may this user read it?)")
+        }
+        return [UInt8](data)
+    }
+
+    static func loadRoster(units: String, staff: String, encoding: RosterEncoding?, parser: RosterParser) throws -> LoadedRoster {
+        let u = try TextDecoder.decode(readBytes(units), declared: encoding, file: units)
+        let s = try TextDecoder.decode(readBytes(staff), declared: encoding, file: staff)
+        let roster = try parser.parse(unitsText: u.text, unitsFile: units, staffText: s.text, staffFile: staff)
+        return LoadedRoster(roster: roster, encodings: [(units, "\(u.encoding) (\(u.how))"), (staff, "\(s.encoding) (\(s.how))")])
+    }
+}
