@@ -51,6 +51,8 @@ let package = Package(
             path: "Benchmarks/ldap-pipeline-bench",
             swiftSettings: strict
         ),
+        // Realistic, deterministic rosters (samples/, tests, benchmarks).
+        .executableTarget(name: "roster-gen", dependencies: ["RosterSync"], path: "Tools/roster-gen", swiftSettings: strict),
         // Starts and stops real slapd instances (deploy/dev/slapd-dev) for the tests.
         .target(name: "SlapdHarness", path: "Tests/SlapdHarness", swiftSettings: strict),
         .testTarget(name: "LDAPModelTests", dependencies: ["LDAPModel"], swiftSettings: strict),

@@ -65,7 +65,7 @@ struct RosterCommand: ParsableCommand {
         let view = RosterView(roster: loaded.roster, book: book, domain: mail.domain, encodings: loaded.encodings)
         switch format {
         case .text: print(view.text(), terminator: "")
-        case .json: print(view.json())
+        case .json: FileHandle.standardOutput.write(Data(view.json()))
         }
         for w in loaded.roster.warnings { printError("warning: \(w)") }
     }
@@ -78,11 +78,21 @@ struct LoadedRoster {
 }
 
 extension Frontend {
+    /// A whole file, read straight into one array (no Data copy: rosters can be large).
     static func readBytes(_ path: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw Failure("\(path): cannot read the file (does it exist, may this user read it?)")
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw Failure("\(path): cannot read the file (\(String(cString: strerror(errno))))") }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw Failure("\(path): not a regular file") }
+        var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, $0.count - done) }
+            guard n > 0 else { throw Failure("\(path): read failed (\(String(cString: strerror(errno))))") }
+            done += n
         }
-        return [UInt8](data)
+        return bytes
     }
 
     static func loadRoster(units: String, staff: String, encoding: RosterEncoding?, parser: RosterParser) throws -> LoadedRoster {

@@ -143,7 +143,10 @@ public struct LocalPartPattern: Sendable, Hashable, CustomStringConvertible {
 /// A unit mailbox derived from the unit's name when the roster gives none: the initials of
 /// its words ("Vụ Tổ chức cán bộ" → `vtccb`), the way agencies name unit mailboxes.
 public func derivedUnitMailbox(_ unitName: String) -> String {
+    // Roman numerals and numbers stay whole: "Vụ Địa phương II" → vdpii, not vdpi.
+    let romanOrDigits = Set("IVXLCDM0123456789")
     let initials = unitName.split(whereSeparator: { $0.isWhitespace || $0 == "-" || $0 == "," })
-        .map { VietnameseText.asciiFold(String($0)).prefix(1) }.joined()
+        .map { w in w.allSatisfy { romanOrDigits.contains($0) } ? w.lowercased() : String(VietnameseText.asciiFold(String(w)).prefix(1)) }
+        .joined()
     return LocalPartPattern.sanitize(initials)
 }

@@ -104,15 +104,42 @@ public enum VietnameseText {
 
     /// ASCII letters and digits only, lower case: diacritics removed, đ → d, everything else dropped.
     public static func asciiFold(_ text: String) -> String {
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
-        for s in text.lowercased().decomposedStringWithCanonicalMapping.unicodeScalars {
-            switch s {
-            case "a"..."z", "0"..."9": out.unicodeScalars.append(s)
-            case "đ", "Đ": out.append("d")
-            default: break  // combining marks, apostrophes, spaces, punctuation
+        for s in text.unicodeScalars {
+            let v = s.value
+            if v < 0x80 {
+                let b = UInt8(v)
+                switch b {
+                case 0x61...0x7A, 0x30...0x39: out.append(b)
+                case 0x41...0x5A: out.append(b + 0x20)
+                default: break
+                }
+            } else if let folded = foldTable[s] {
+                out.append(folded)
+            } else {
+                // Rare: anything else is decomposed and its ASCII base kept.
+                for d in String(s).decomposedStringWithCanonicalMapping.unicodeScalars where d.isASCII {
+                    let b = UInt8(d.value)
+                    if (0x61...0x7A).contains(b) || (0x30...0x39).contains(b) { out.append(b) } else if (0x41...0x5A).contains(b) { out.append(b + 0x20) }
+                }
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
+
+    /// Latin letters with marks (U+00C0–U+024F, U+1E00–U+1EFF: every Vietnamese letter) to
+    /// their lower-case ASCII base, built once by decomposition; đ/Đ → d.
+    static let foldTable: [Unicode.Scalar: UInt8] = {
+        var t: [Unicode.Scalar: UInt8] = ["đ": 0x64, "Đ": 0x64]
+        for range in [0x00C0...0x024F, 0x1E00...0x1EFF] {
+            for v in range {
+                guard let s = Unicode.Scalar(v), t[s] == nil else { continue }
+                if let base = String(s).decomposedStringWithCanonicalMapping.unicodeScalars.first, base.isASCII, base.properties.isAlphabetic {
+                    t[s] = UInt8(base.value) | 0x20
+                }
+            }
+        }
+        return t
+    }()
 }

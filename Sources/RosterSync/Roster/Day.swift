@@ -16,14 +16,33 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible, Coda
     /// Parses `2026-09-30` (ISO) or `30/09/2026`, `30.09.2026`, `30-09-2026`, `1/9/2026`
     /// (day first, as Vietnamese dates are written; never month first).
     public init?(parsing text: String) {
-        let t = text.trimmingCharacters(in: .whitespaces)
-        let parts = t.split(whereSeparator: { $0 == "-" || $0 == "/" || $0 == "." }).map(String.init)
-        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && Int($0) != nil }) else { return nil }
-        let nums = parts.compactMap { Int($0) }
-        if parts[0].count == 4, t.contains("-") {
-            self.init(year: nums[0], month: nums[1], day: nums[2])
-        } else if parts[2].count == 4, parts[0].count <= 2, parts[1].count <= 2 {
-            self.init(year: nums[2], month: nums[1], day: nums[0])
+        // Three runs of ASCII digits split by one kind of separator; any time after a space
+        // ("30/09/2026 00:00", as Excel may write it) is ignored.
+        var numbers: [Int] = [0]
+        var digits: [Int] = [0]
+        var separator: UInt8 = 0
+        loop: for b in text.utf8 {
+            switch b {
+            case 0x30...0x39:
+                numbers[numbers.count - 1] = numbers[numbers.count - 1] * 10 + Int(b - 0x30)
+                digits[digits.count - 1] += 1
+                if digits[digits.count - 1] > 4 { return nil }
+            case UInt8(ascii: "-"), UInt8(ascii: "/"), UInt8(ascii: "."):
+                guard separator == 0 || separator == b, numbers.count < 3, digits.last! > 0 else { return nil }
+                separator = b
+                numbers.append(0)
+                digits.append(0)
+            case UInt8(ascii: " "):
+                if digits.last! > 0 { break loop }
+            default:
+                return nil
+            }
+        }
+        guard numbers.count == 3, digits.allSatisfy({ $0 > 0 }) else { return nil }
+        if digits[0] == 4, separator == UInt8(ascii: "-"), digits[1] <= 2, digits[2] <= 2 {
+            self.init(year: numbers[0], month: numbers[1], day: numbers[2])
+        } else if digits[2] == 4, digits[0] <= 2, digits[1] <= 2 {
+            self.init(year: numbers[2], month: numbers[1], day: numbers[0])
         } else {
             return nil
         }

@@ -63,7 +63,7 @@ public enum TextDecoder {
         }
         if let s = String(validating: bytes, as: UTF8.self) {
             // Legacy Vietnamese text practically never forms valid multi-byte UTF-8.
-            return DecodedText(text: s.precomposedStringWithCanonicalMapping, encoding: .utf8, how: "valid UTF-8")
+            return DecodedText(text: nfc(s), encoding: .utf8, how: "valid UTF-8")
         }
         // A legacy single-byte encoding: read it each way and keep the one that reads as Vietnamese.
         let sample = Array(bytes.prefix(256 * 1024))
@@ -93,7 +93,7 @@ public enum TextDecoder {
                 let offset = firstInvalidUTF8(body)
                 throw EncodingError(file: file, message: "not valid UTF-8 (byte offset \(offset)); if it is a legacy Vietnamese file, say --encoding cp1258, tcvn3 or vni")
             }
-            return s.precomposedStringWithCanonicalMapping
+            return nfc(s)
         case .utf16:
             var body = bytes[...]
             var bigEndian = false
@@ -115,7 +115,7 @@ public enum TextDecoder {
             guard let s = String(validating: units, as: UTF16.self) else {
                 throw EncodingError(file: file, message: "not valid UTF-16 (unpaired surrogate)")
             }
-            return s.precomposedStringWithCanonicalMapping
+            return nfc(s)
         case .cp1258, .tcvn3, .vni:
             let s = decodeSingleByte(bytes, encoding)
             if encoding == .cp1258, s.unicodeScalars.contains("\u{FFFD}") {
@@ -140,7 +140,14 @@ public enum TextDecoder {
         case .utf8, .utf16:
             preconditionFailure("not a single-byte encoding")
         }
-        return String(scalars).precomposedStringWithCanonicalMapping
+        return nfc(String(scalars))
+    }
+
+    /// `text` in NFC. Vietnamese text is NFC unless it holds a combining mark (decomposed
+    /// exports, Windows-1258 and TCVN3 tone bytes, VNI mark bytes), so the one full
+    /// normalization pass runs only then.
+    public static func nfc(_ text: String) -> String {
+        text.unicodeScalars.contains { $0.value >= 0x0300 && $0.value <= 0x036F } ? text.precomposedStringWithCanonicalMapping : text
     }
 
     static func looksLikeUTF16(_ bytes: [UInt8]) -> Bool {
@@ -175,7 +182,13 @@ public enum TextDecoder {
             var out: [UInt8] = []
             out.reserveCapacity(text.utf8.count)
             for ch in text.precomposedStringWithCanonicalMapping {
-                out.append(contentsOf: map[String(ch)] ?? [UInt8(ascii: "?")])
+                if let bytes = map[String(ch)] {
+                    out.append(contentsOf: bytes)
+                } else if ch.unicodeScalars.allSatisfy(\.isASCII) {
+                    out.append(contentsOf: ch.unicodeScalars.map { UInt8($0.value) })  // "\r\n" is one Character
+                } else {
+                    out.append(UInt8(ascii: "?"))
+                }
             }
             return out
         }

@@ -74,8 +74,8 @@ public struct RosterParser: Sendable {
     public func parse(unitsText: String, unitsFile: String, staffText: String, staffFile: String) throws(RosterValidationError) -> Roster {
         var issues: [RosterIssue] = []
         var warnings: [RosterIssue] = []
-        let units = parseUnits(unitsText, file: unitsFile, issues: &issues)
-        let staff = parseStaff(staffText, file: staffFile, issues: &issues, warnings: &warnings)
+        let units = parseUnits(TextDecoder.nfc(unitsText), file: unitsFile, issues: &issues)
+        let staff = parseStaff(TextDecoder.nfc(staffText), file: staffFile, issues: &issues, warnings: &warnings)
         // Cross-file checks only between files that could be read: a broken file would make
         // every reference into it look wrong.
         validate(
@@ -109,71 +109,111 @@ public struct RosterParser: Sendable {
         return columns
     }
 
-    func records(_ text: String, file: String, issues: inout [RosterIssue]) -> [CSVRecord]? {
+    /// Reads the header, then hands each data row to `row` as the CSV is read. Returns the
+    /// header's columns, or nil (with the issue recorded) when the file cannot be read.
+    func readRows(
+        _ text: String, file: String, aliases: [String: [String]], extra: [String: [String]], required: [String],
+        issues: inout [RosterIssue], _ row: (CSVRecord, [String: Int], inout [RosterIssue]) -> Void
+    ) -> [String: Int]? {
+        var columns: [String: Int]?
+        var usable = true
+        var rows = 0
+        var found: [RosterIssue] = []
         do {
-            let records = try CSVReader.records(text)
-            if records.isEmpty { issues.append(RosterIssue(file: file, line: 1, column: 1, message: "the file is empty")) }
-            return records.isEmpty ? nil : records
+            try CSVReader.forEachRecord(text) { record in
+                guard let cols = columns else {
+                    let cols = header(record, aliases: aliases, extra: extra, required: required, file: file, issues: &found)
+                    columns = cols
+                    usable = required.allSatisfy { cols[$0] != nil }
+                    return
+                }
+                rows += 1
+                if usable { row(record, cols, &found) }
+            }
         } catch {
+            issues.append(contentsOf: found)
             issues.append(RosterIssue(file: file, line: error.line, column: error.column, message: error.message))
             return nil
         }
+        issues.append(contentsOf: found)
+        if columns == nil { issues.append(RosterIssue(file: file, line: 1, column: 1, message: "the file is empty")) }
+        if columns != nil && rows == 0 { issues.append(RosterIssue(file: file, line: 1, column: 1, message: "the file has a header and no rows")) }
+        return usable && rows > 0 ? columns : nil
     }
 
-    /// Text as stored: NFC, whitespace runs collapsed, trimmed.
+    /// Text as stored: whitespace runs collapsed to one space, trimmed. (The whole file was
+    /// made NFC before.) Most fields need nothing: they are returned as they are.
     static func clean(_ s: String) -> String {
-        s.precomposedStringWithCanonicalMapping.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        var prevSpace = true
+        var needsWork = false
+        for b in s.utf8 {
+            switch b {
+            case 0x20:
+                if prevSpace { needsWork = true }
+                prevSpace = true
+            case 0x09, 0x0A, 0x0D, 0x0B, 0x0C, 0xC2, 0xE2, 0xE3:  // other spaces, NBSP, U+2000…, U+3000
+                needsWork = true
+            default:
+                prevSpace = false
+            }
+            if needsWork { break }
+        }
+        if !needsWork && !prevSpace { return s }
+        if !needsWork && s.isEmpty { return s }
+        return s.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
 
     /// The records, and the header's column of each field; nil when the file cannot be read as a roster.
     func parseUnits(_ text: String, file: String, issues: inout [RosterIssue]) -> (records: [UnitRecord], columns: [String: Int])? {
-        guard let records = records(text, file: file, issues: &issues) else { return nil }
-        let cols = header(records[0], aliases: Self.unitAliases, extra: unitColumns, required: ["unit_code", "unit_name"], file: file, issues: &issues)
-        guard cols["unit_code"] != nil, cols["unit_name"] != nil else { return nil }
         var out: [UnitRecord] = []
-        for r in records.dropFirst() {
+        var cache: [String: UnitStatus?] = [:]
+        let cols = readRows(text, file: file, aliases: Self.unitAliases, extra: unitColumns, required: ["unit_code", "unit_name"], issues: &issues) { r, cols, issues in
             var row = Row(record: r, columns: cols, file: file)
             let code = row.required("unit_code", issues: &issues)
             let name = row.required("unit_name", issues: &issues)
-            let status: UnitStatus = row.enumerated("status", Self.unitStatuses, default: .active, allowed: "active, dissolved", issues: &issues)
+            let status: UnitStatus = row.enumerated("status", Self.unitStatuses, default: .active, allowed: "active, dissolved", cache: &cache, issues: &issues)
             let unit = UnitRecord(
                 code: code, name: name, parentCode: row.optional("parent_code"), mailbox: row.optional("mailbox")?.lowercased(),
                 headEmployeeId: row.optional("head_employee_id"), previousCode: row.optional("previous_code"), status: status,
                 effectiveDate: row.date("effective_date", issues: &issues), line: r.line)
             if !code.isEmpty && !name.isEmpty { out.append(unit) }
         }
-        return (out, cols)
+        return cols.map { (out, $0) }
     }
 
     func parseStaff(_ text: String, file: String, issues: inout [RosterIssue], warnings: inout [RosterIssue]) -> (records: [StaffRecord], columns: [String: Int])? {
-        guard let records = records(text, file: file, issues: &issues) else { return nil }
-        let cols = header(records[0], aliases: Self.staffAliases, extra: staffColumns, required: ["employee_id", "full_name", "unit_code"], file: file, issues: &issues)
-        guard cols["employee_id"] != nil, cols["full_name"] != nil, cols["unit_code"] != nil else { return nil }
         var out: [StaffRecord] = []
-        out.reserveCapacity(records.count)
-        for r in records.dropFirst() {
+        // Names repeat a lot: judge each distinct word once.
+        var plausible: [Substring: Bool] = [:]
+        var statusCache: [String: StaffStatus?] = [:]
+        var found: [RosterIssue] = []
+        let cols = readRows(text, file: file, aliases: Self.staffAliases, extra: staffColumns, required: ["employee_id", "full_name", "unit_code"], issues: &issues) { r, cols, issues in
             var row = Row(record: r, columns: cols, file: file)
             let id = row.required("employee_id", issues: &issues)
             var name = row.required("full_name", issues: &issues)
             let unit = row.required("unit_code", issues: &issues)
-            let status: StaffStatus = row.enumerated("status", Self.staffStatuses, default: .active, allowed: "active, departed, on_leave", issues: &issues)
+            let status: StaffStatus = row.enumerated("status", Self.staffStatuses, default: .active, allowed: "active, departed, on_leave", cache: &statusCache, issues: &issues)
             let start = row.date("start_date", issues: &issues)
             let end = row.date("end_date", issues: &issues)
             if let start, let end, end < start {
                 issues.append(row.issue("end_date", "end date \(end) is before the start date \(start)"))
             }
             var email = row.optional("email")?.lowercased()
-            if let e = email {
-                if !Self.isEmailAddress(e) {
-                    issues.append(row.issue("email", "\"\(e)\" is not an e-mail address (ASCII local@domain)"))
-                    email = nil
-                }
+            if let e = email, !Self.isEmailAddress(e) {
+                issues.append(row.issue("email", "\"\(e)\" is not an e-mail address (ASCII local@domain)"))
+                email = nil
             }
             // An all-capitals export ("NGUYỄN VĂN AN") is a formatting habit, not the name.
-            if name == name.uppercased(), name != name.lowercased() { name = name.lowercased().capitalized }
-            for word in name.split(separator: " ") where !VietnameseText.isPlausibleNameWord(String(word)) {
-                warnings.append(row.issue("full_name", "\"\(word)\" in \"\(name)\" does not read as a Vietnamese name: check the file's encoding"))
-                break
+            if !name.utf8.contains(where: { $0 >= 0x61 && $0 <= 0x7A }), name == name.uppercased(), name != name.lowercased() {
+                name = name.lowercased().capitalized
+            }
+            for word in name.split(separator: " ") {
+                let ok = plausible[word] ?? VietnameseText.isPlausibleNameWord(String(word))
+                plausible[word] = ok
+                if !ok {
+                    found.append(row.issue("full_name", "\"\(word)\" in \"\(name)\" does not read as a Vietnamese name: check the file's encoding"))
+                    break
+                }
             }
             if !id.isEmpty && !name.isEmpty && !unit.isEmpty {
                 out.append(StaffRecord(
@@ -181,7 +221,8 @@ public struct RosterParser: Sendable {
                     startDate: start, endDate: end, phone: row.optional("phone"), line: r.line))
             }
         }
-        return (out, cols)
+        warnings.append(contentsOf: found)
+        return cols.map { (out, $0) }
     }
 
     static func isEmailAddress(_ s: String) -> Bool {
@@ -225,28 +266,32 @@ public struct RosterParser: Sendable {
                 cur = parent.parentCode
             }
         }
-        var staffById: [String: StaffRecord] = [:]
-        var emailOwner: [String: StaffRecord] = [:]
-        for p in staff {
+        // Indexes into `staff`, not copies: a 100,000-person roster is hashed once.
+        var staffById: [String: Int] = [:]
+        staffById.reserveCapacity(staff.count)
+        var emailOwner: [String: Int] = [:]
+        emailOwner.reserveCapacity(staff.count)
+        for (index, p) in staff.enumerated() {
             if let first = staffById[p.employeeId] {
-                issues.append(RosterIssue(file: staffFile, line: p.line, column: col(sc, "employee_id"), message: "employee id \"\(p.employeeId)\" is already used on line \(first.line)"))
+                issues.append(RosterIssue(file: staffFile, line: p.line, column: col(sc, "employee_id"), message: "employee id \"\(p.employeeId)\" is already used on line \(staff[first].line)"))
                 continue
             }
-            staffById[p.employeeId] = p
+            staffById[p.employeeId] = index
             if crossChecks, unitByCode[p.unitCode] == nil {
                 issues.append(RosterIssue(file: staffFile, line: p.line, column: col(sc, "unit_code"), message: "unit \"\(p.unitCode)\" of \(p.employeeId) \(p.fullName) is not in the unit roster"))
             }
             if let e = p.email {
-                if let other = emailOwner[e] {
+                if let o = emailOwner[e] {
+                    let other = staff[o]
                     issues.append(RosterIssue(file: staffFile, line: p.line, column: col(sc, "email"), message: "\(p.employeeId) \(p.fullName) and \(other.employeeId) \(other.fullName) (line \(other.line)) both claim \(e)"))
                 } else {
-                    emailOwner[e] = p
+                    emailOwner[e] = index
                 }
             }
         }
         for u in units where u.status == .active && crossChecks {
             guard let head = u.headEmployeeId else { continue }
-            guard let person = staffById[head] else {
+            guard let person = staffById[head].map({ staff[$0] }) else {
                 issues.append(RosterIssue(file: unitsFile, line: u.line, column: col(uc, "head_employee_id"), message: "head \"\(head)\" of unit \"\(u.code)\" is not in the staff roster"))
                 continue
             }
@@ -294,9 +339,14 @@ private struct Row {
         return d
     }
 
-    func enumerated<T>(_ field: String, _ values: [String: T], default d: T, allowed: String, issues: inout [RosterIssue]) -> T {
+    func enumerated<T>(_ field: String, _ values: [String: T], default d: T, allowed: String, cache: inout [String: T?], issues: inout [RosterIssue]) -> T {
         guard let v = value(field) else { return d }
-        guard let t = values[RosterParser.key(v)] else {
+        let found: T?
+        if let cached = cache[v] { found = cached } else {
+            found = values[RosterParser.key(v)]
+            cache[v] = found
+        }
+        guard let t = found else {
             issues.append(issue(field, "\(field) \"\(v)\" is not one of \(allowed)"))
             return d
         }

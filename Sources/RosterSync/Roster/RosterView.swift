@@ -49,37 +49,48 @@ public struct RosterView: Sendable {
         return out
     }
 
-    public func json() -> String {
-        struct Unit: Encodable {
-            var code: String, name: String, parentCode: String?, mailbox: String?, headEmployeeId: String?
-            var previousCode: String?, status: String, effectiveDate: String?, line: Int
+    /// Version 1 of the roster JSON: `files` (path → how it was decoded), `units` and `staff`
+    /// (sorted by code and id; absent values are null), `warnings`. Written record by record
+    /// into one buffer: no tree of 100,000 objects is built first.
+    public func json() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(roster.staff.count * 420 + roster.units.count * 300 + 4096)
+        func array<T>(_ key: String, _ items: [T], last: Bool = false, _ make: (T) -> JSON) {
+            out.append(contentsOf: "\n  \"\(key)\": ".utf8)
+            if items.isEmpty { out.append(contentsOf: "[]".utf8) } else {
+                out.append(UInt8(ascii: "["))
+                for (i, item) in items.enumerated() {
+                    if i > 0 { out.append(UInt8(ascii: ",")) }
+                    JSON.newline(&out, 2)
+                    make(item).write(to: &out, indent: 2)
+                }
+                out.append(contentsOf: "\n  ]".utf8)
+            }
+            if !last { out.append(UInt8(ascii: ",")) }
         }
-        struct Person: Encodable {
-            var employeeId: String, fullName: String, unitCode: String, title: String?, status: String
-            var startDate: String?, endDate: String?, phone: String?, address: String?, addressOrigin: String?, line: Int
+        out.append(contentsOf: "{\n  \"files\": ".utf8)
+        JSON.object(encodings.sorted { $0.file < $1.file }.map { ($0.file, .string($0.decoded)) }).write(to: &out, indent: 1)
+        out.append(UInt8(ascii: ","))
+        array("staff", roster.staff.sorted { $0.employeeId < $1.employeeId }) { p in
+            .object([
+                ("address", .optional(address(person: p.employeeId))), ("addressOrigin", .optional(book.origin[p.employeeId]?.rawValue)),
+                ("employeeId", .string(p.employeeId)), ("endDate", .optional(p.endDate?.description)), ("fullName", .string(p.fullName)),
+                ("line", .int(p.line)), ("phone", .optional(p.phone)), ("startDate", .optional(p.startDate?.description)),
+                ("status", .string(p.status.rawValue)), ("title", .optional(p.title)), ("unitCode", .string(p.unitCode)),
+            ])
         }
-        struct Doc: Encodable {
-            var version = 1
-            var files: [String: String]
-            var units: [Unit]
-            var staff: [Person]
-            var warnings: [String]
+        array("units", roster.units.sorted { $0.code < $1.code }) { u in
+            .object([
+                ("code", .string(u.code)), ("effectiveDate", .optional(u.effectiveDate?.description)),
+                ("headEmployeeId", .optional(u.headEmployeeId)), ("line", .int(u.line)), ("mailbox", .optional(address(unit: u.code))),
+                ("name", .string(u.name)), ("parentCode", .optional(u.parentCode)), ("previousCode", .optional(u.previousCode)),
+                ("status", .string(u.status.rawValue)),
+            ])
         }
-        let doc = Doc(
-            files: Dictionary(encodings.map { ($0.file, $0.decoded) }, uniquingKeysWith: { a, _ in a }),
-            units: roster.units.sorted { $0.code < $1.code }.map {
-                Unit(code: $0.code, name: $0.name, parentCode: $0.parentCode, mailbox: address(unit: $0.code), headEmployeeId: $0.headEmployeeId,
-                     previousCode: $0.previousCode, status: $0.status.rawValue, effectiveDate: $0.effectiveDate?.description, line: $0.line)
-            },
-            staff: roster.staff.sorted { $0.employeeId < $1.employeeId }.map {
-                Person(employeeId: $0.employeeId, fullName: $0.fullName, unitCode: $0.unitCode, title: $0.title, status: $0.status.rawValue,
-                       startDate: $0.startDate?.description, endDate: $0.endDate?.description, phone: $0.phone,
-                       address: address(person: $0.employeeId), addressOrigin: book.origin[$0.employeeId]?.rawValue, line: $0.line)
-            },
-            warnings: roster.warnings.map(\.description))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(doc)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        out.append(contentsOf: "\n  \"version\": 1,".utf8)
+        array("warnings", roster.warnings, last: true) { .string($0.description) }
+        out.append(contentsOf: "\n}\n".utf8)
+        return out
     }
 }
 

@@ -1,0 +1,151 @@
+import Foundation
+import RosterSync
+
+// roster-gen: realistic, deterministic HR rosters for samples, tests and benchmarks.
+//
+//   roster-gen --staff N [--seed S] --out DIR [--encodings]
+//
+// Writes DIR/units.csv and DIR/staff.csv (UTF-8, English headers, ISO dates). With
+// --encodings it also writes DIR/encodings/staff.<enc>.csv: the same staff roster with
+// Vietnamese headers and dd/mm/yyyy dates, in UTF-8 with BOM, UTF-16 (tab-separated, as
+// Excel's "Unicode Text"), Windows-1258, TCVN3 and VNI (';'-separated).
+
+/// SplitMix64: small, fast, and the same sequence on every machine for a seed.
+struct Random {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    mutating func pick<T>(_ a: [T]) -> T { a[int(a.count)] }
+    mutating func chance(_ p: Double) -> Bool { Double(next() % 1_000_000) / 1_000_000 < p }
+}
+
+// Family names weighted roughly by frequency (Nguyễn ~38 %).
+let families: [(String, Int)] = [
+    ("Nguyễn", 38), ("Trần", 11), ("Lê", 9), ("Phạm", 7), ("Hoàng", 5), ("Huỳnh", 4), ("Phan", 4), ("Vũ", 4), ("Võ", 3),
+    ("Đặng", 2), ("Bùi", 2), ("Đỗ", 2), ("Hồ", 2), ("Ngô", 2), ("Dương", 1), ("Lý", 1), ("Lò", 1), ("Sùng", 1), ("Hà", 1),
+    ("Triệu", 1), ("Đinh", 1), ("Lương", 1), ("Tạ", 1), ("Quách", 1),
+]
+let middlesMale = ["Văn", "Đức", "Minh", "Quốc", "Hữu", "Thanh", "Công", "Xuân", "A", "Trọng"]
+let middlesFemale = ["Thị", "Thu", "Ngọc", "Thanh", "Minh", "Thị Thu", "Thị Hồng", "Kim"]
+let givenMale = ["An", "Bình", "Cường", "Dũng", "Đức", "Giang", "Hải", "Hùng", "Khánh", "Long", "Minh", "Nam", "Quân",
+                 "Sáng", "Pấng", "Dình", "Thắng", "Tuấn", "Việt", "Phong", "Sơn", "Trung", "Tùng", "Hiếu", "Lâm"]
+let givenFemale = ["Anh", "Châu", "Dung", "Hà", "Hạnh", "Hoa", "Hương", "Lan", "Linh", "Mai", "Ngọc", "Nhung", "Phương",
+                   "Thảo", "Trang", "Yến", "Huyền", "Loan", "Thủy", "Vân", "Ánh", "Diệp", "Quyên", "Oanh", "Bích Ngọc"]
+let titles = ["Chuyên viên", "Chuyên viên chính", "Chuyên viên cao cấp", "Cán sự", "Nhân viên", "Phó Trưởng phòng", "Trưởng phòng", "Kế toán viên"]
+
+let topUnits: [(String, String)] = [
+    ("VP", "Văn phòng Ủy ban"), ("TCCB", "Vụ Tổ chức cán bộ"), ("KHTC", "Vụ Kế hoạch - Tài chính"),
+    ("CSDT", "Vụ Chính sách Dân tộc"), ("DTTS", "Vụ Dân tộc thiểu số"), ("TTRA", "Thanh tra Ủy ban"),
+    ("PC", "Vụ Pháp chế"), ("HTQT", "Vụ Hợp tác quốc tế"), ("TH", "Vụ Tổng hợp"), ("DP1", "Vụ Địa phương I"),
+    ("DP2", "Vụ Địa phương II"), ("DP3", "Vụ Địa phương III"), ("TTTT", "Trung tâm Thông tin"),
+    ("HVDT", "Học viện Dân tộc"), ("BDT", "Báo Dân tộc và Phát triển"), ("TCDT", "Tạp chí Dân tộc"),
+]
+let subunitNames = ["Phòng Tổng hợp", "Phòng Nghiệp vụ", "Phòng Hành chính", "Phòng Kế toán", "Phòng Chính sách",
+                    "Phòng Nghiên cứu", "Phòng Quản trị", "Phòng Kiểm tra", "Phòng Truyền thông", "Phòng Đào tạo"]
+// Names the tests and the sample need, every run: ethnic-minority names, a collision pair,
+// an all-capitals export.
+let fixedNames = ["Hoàng A Sáng", "Lò Văn Pấng", "Sùng A Dình", "H'Hen Niê", "Y Moan Ênuôl", "Nguyễn Văn An", "Nguyễn Văn An", "TRẦN THỊ BÍCH NGỌC"]
+
+func arg(_ name: String) -> String? {
+    guard let i = CommandLine.arguments.firstIndex(of: name), i + 1 < CommandLine.arguments.count else { return nil }
+    return CommandLine.arguments[i + 1]
+}
+
+guard let out = arg("--out"), let n = Int(arg("--staff") ?? "") , n > 0 else {
+    FileHandle.standardError.write(Data("usage: roster-gen --staff N [--seed S] --out DIR [--encodings]\n".utf8))
+    exit(2)
+}
+var rng = Random(state: UInt64(arg("--seed") ?? "") ?? 2026)
+
+struct Unit { var code, name: String; var parent: String?; var head: String? }
+struct Person { var id, name, unit, title, status: String; var start: Day; var end: Day?; var phone: String; var email: String? }
+
+// Units: the agency's departments, then sub-units until there is about one unit per 100 people.
+var units = topUnits.map { Unit(code: $0.0, name: $0.1, parent: nil) }
+let wantedUnits = max(units.count, n / 100)
+var s = 0
+while units.count < wantedUnits {
+    let parent = units[s % topUnits.count]
+    let k = s / topUnits.count + 1
+    let base = subunitNames[s % subunitNames.count]
+    units.append(Unit(code: "\(parent.code)-P\(k)", name: k > subunitNames.count ? "\(base) \(k)" : base, parent: parent.code))
+    s += 1
+}
+
+let familyPool = families.flatMap { Array(repeating: $0.0, count: $0.1) }
+@MainActor func randomName() -> String {
+    let female = rng.chance(0.5)
+    let family = rng.pick(familyPool)
+    let middle = rng.pick(female ? middlesFemale : middlesMale)
+    let given = rng.pick(female ? givenFemale : givenMale)
+    return "\(family) \(middle) \(given)"
+}
+
+let pattern = LocalPartPattern.default
+var taken = Set<String>(["postmaster", "abuse", "root", "ubdt"])
+var people: [Person] = []
+for i in 0..<n {
+    let id = String(format: "%06d", i + 1)
+    let name = i < fixedNames.count && n >= 50 ? fixedNames[i] : randomName()
+    // Units get people unevenly, as real departments do.
+    let unit = units[min(units.count - 1, Int(Double(units.count) * pow(Double(rng.int(10_000)) / 10_000, 1.3)))]
+    let start = Day(ordinal: Day(year: 2000, month: 1, day: 1)!.ordinal + rng.int(26 * 365 + 240))
+    let roll = rng.int(100)
+    let status = roll < 90 ? "active" : roll < 95 ? "on_leave" : "departed"
+    let end: Day? = status == "departed" ? start.adding(days: 200 + rng.int(2000)) : nil
+    // HR knows the address of people who started before the last quarter; newer ones have none yet.
+    var email: String?
+    if start < Day(year: 2026, month: 7, day: 1)! {
+        let local = pattern.localPart(for: PersonName(parsing: name))
+        var candidate = local, k = 2
+        while taken.contains(candidate) { candidate = "\(local)\(k)"; k += 1 }
+        taken.insert(candidate)
+        email = "\(candidate)@cema.gov.vn"
+    }
+    let phone = "024\(String(format: "%07d", rng.int(10_000_000)))"
+    people.append(Person(id: id, name: name, unit: unit.code, title: rng.pick(titles), status: status, start: min(start, end ?? start), end: end, phone: phone, email: email))
+}
+// Heads: the longest-serving active person of each unit.
+for (i, u) in units.enumerated() {
+    units[i].head = people.filter { $0.unit == u.code && $0.status == "active" }.min { ($0.start, $0.id) < ($1.start, $1.id) }?.id
+}
+
+func csvField(_ s: String, sep: Character) -> String {
+    s.contains(sep) || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+}
+func row(_ fields: [String], sep: Character = ",") -> String { fields.map { csvField($0, sep: sep) }.joined(separator: String(sep)) + "\r\n" }
+
+func dmy(_ d: Day) -> String { String(format: "%02d/%02d/%04d", d.day, d.month, d.year) }
+
+try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+var unitsCSV = row(["unit_code", "unit_name", "parent_code", "mailbox", "head_employee_id", "status"])
+for u in units { unitsCSV += row([u.code, u.name, u.parent ?? "", "", u.head ?? "", "active"]) }
+try Data(unitsCSV.utf8).write(to: URL(fileURLWithPath: out + "/units.csv"))
+
+var staffCSV = row(["employee_id", "full_name", "unit_code", "title", "email", "status", "start_date", "end_date", "phone"])
+for p in people {
+    staffCSV += row([p.id, p.name, p.unit, p.title, p.email ?? "", p.status, p.start.description, p.end?.description ?? "", p.phone])
+}
+try Data(staffCSV.utf8).write(to: URL(fileURLWithPath: out + "/staff.csv"))
+
+if CommandLine.arguments.contains("--encodings") {
+    try FileManager.default.createDirectory(atPath: out + "/encodings", withIntermediateDirectories: true)
+    let statusVN = ["active": "Đang làm việc", "on_leave": "Nghỉ phép", "departed": "Nghỉ việc"]
+    for (enc, name, sep, bom) in [(RosterEncoding.utf8, "utf-8-bom", Character(";"), true), (.utf16, "utf-16", "\t", false),
+                                  (.cp1258, "cp1258", ";", false), (.tcvn3, "tcvn3", ";", false), (.vni, "vni", ";", false)] {
+        var text = row(["Mã cán bộ", "Họ và tên", "Đơn vị", "Chức vụ", "Thư điện tử", "Trạng thái", "Ngày bắt đầu", "Ngày nghỉ việc", "Điện thoại"], sep: sep)
+        for p in people {
+            text += row([p.id, p.name, p.unit, p.title, p.email ?? "", statusVN[p.status] ?? p.status, dmy(p.start), p.end.map(dmy) ?? "", p.phone], sep: sep)
+        }
+        var bytes = TextDecoder.encode(text, as: enc)
+        if bom { bytes = [0xEF, 0xBB, 0xBF] + bytes }
+        try Data(bytes).write(to: URL(fileURLWithPath: out + "/encodings/staff.\(name).csv"))
+    }
+}
+FileHandle.standardError.write(Data("roster-gen: \(units.count) units, \(people.count) people in \(out)\n".utf8))
