@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // The one YAML config file; its Node API keeps line numbers for error messages.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // SHA-256 of the input rosters recorded in a plan, so `apply` can refuse stale ones.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // libldap/liblber as a system library; shim.h holds only what Swift cannot import.
@@ -41,6 +43,7 @@ let package = Package(
             dependencies: [
                 "LDAPClient", "RosterSync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),

@@ -14,7 +14,7 @@ struct RosterSyncCommand: ParsableCommand {
             Exit codes: 0 success; 1 error (bad config, directory unreachable, check failed).
             """,
         version: RosterSyncVersion.current,
-        subcommands: [Check.self, RosterCommand.self]
+        subcommands: [Check.self, RosterCommand.self, PlanCommand.self]
     )
 }
 

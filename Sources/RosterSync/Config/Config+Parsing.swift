@@ -257,14 +257,15 @@ private struct ConfigReader {
     func policy(_ node: Node?) throws(ConfigError) -> Config.Policy {
         let k = "policy"
         let m = try node.map { n throws(ConfigError) in
-            try mapping(n, k, allowed: ["lock_after", "delete_unused_after", "disabled_retention", "rename_alias_transition", "new_mailbox_working_days"])
+            try mapping(n, k, allowed: ["lock_after", "delete_unused_after", "disabled_retention", "rename_alias_transition", "new_mailbox_working_days", "last_login_file"])
         } ?? [:]
         let p = Config.Policy(
             lockAfter: try period(m["lock_after"], "\(k).lock_after", default: .months(3)),
             deleteUnusedAfter: try period(m["delete_unused_after"], "\(k).delete_unused_after", default: .months(6)),
             disabledRetention: try period(m["disabled_retention"], "\(k).disabled_retention", default: .days(180)),
             renameAliasTransition: try period(m["rename_alias_transition"], "\(k).rename_alias_transition", default: .days(90)),
-            newMailboxWorkingDays: try integer(m["new_mailbox_working_days"], "\(k).new_mailbox_working_days", default: 2, range: 0...60))
+            newMailboxWorkingDays: try integer(m["new_mailbox_working_days"], "\(k).new_mailbox_working_days", default: 2, range: 0...60),
+            lastLoginFile: try string(m["last_login_file"], "\(k).last_login_file").map(path))
         if p.deleteUnusedAfter.approximateDays <= p.lockAfter.approximateDays {
             throw error(m["delete_unused_after"] ?? node, "\(k).delete_unused_after", "must be longer than lock_after (\(p.lockAfter)): a mailbox is locked before it is deleted")
         }

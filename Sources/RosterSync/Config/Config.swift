@@ -93,6 +93,9 @@ public struct Config: Sendable {
         public var renameAliasTransition: Period
         /// Working days HR allows for a new mailbox (art. 6.1b). Default 2.
         public var newMailboxWorkingDays: Int
+        /// A CSV export `address,last_login` from a mail server that does not log in by LDAP
+        /// bind; merged with the directory's pwdLastSuccess (the later of the two counts).
+        public var lastLoginFile: String?
     }
 
     /// A span of calendar time: months are calendar months, as the regulation counts them.

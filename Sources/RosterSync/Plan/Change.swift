@@ -1,0 +1,131 @@
+import LDAPModel
+
+/// The kinds of change a plan holds (the JSON plan and every report use these names).
+public enum ChangeKind: String, Sendable, CaseIterable, Codable, Comparable {
+    case createUnit, updateUnit, renameUnit, moveUnit, dissolveUnit
+    case createAccount, updateAccount, moveAccount, adoptAccount
+    case disableAccount, enableAccount, deleteAccount, lockAccount, handoverUnitMailbox
+    case orphan
+
+    /// The order changes are applied in: parents before children, renames and moves before
+    /// the changes inside them, deletions and dissolutions last.
+    var phase: Int {
+        switch self {
+        case .createUnit, .renameUnit, .moveUnit: 0
+        case .updateUnit, .handoverUnitMailbox: 2
+        case .adoptAccount: 3
+        case .moveAccount: 4
+        case .updateAccount, .enableAccount: 5
+        case .createAccount: 6
+        case .disableAccount, .lockAccount: 7
+        case .deleteAccount: 8
+        case .dissolveUnit: 9
+        case .orphan: 10
+        }
+    }
+
+    public static func < (a: Self, b: Self) -> Bool { (a.phase, a.rawValue) < (b.phase, b.rawValue) }
+
+    /// Destructive kinds: their entries are backed up first and safety thresholds count them.
+    public var isDestructive: Bool { [.deleteAccount, .disableAccount, .lockAccount, .dissolveUnit, .renameUnit, .moveUnit, .moveAccount].contains(self) }
+}
+
+/// One attribute's values before and after a change.
+public struct AttributeChange: Sendable, Hashable, Codable {
+    public var name: String
+    public var old: [String]
+    public var new: [String]
+    public init(_ name: String, old: [String], new: [String]) {
+        self.name = name
+        self.old = old
+        self.new = new
+    }
+}
+
+/// One LDAP write of a change, exactly as `apply` will send it (passwords excepted: they are
+/// made at apply time and never stored in a plan).
+public enum PlannedOperation: Sendable, Hashable {
+    case add(dn: String, attributes: [LDAPAttribute])
+    case modify(dn: String, modifications: [LDAPModification], assertion: Filter?)
+    case rename(dn: String, newRDN: String, newSuperior: String?, assertion: Filter?)
+    case delete(dn: String, assertion: Filter?)
+
+    public var dn: String {
+        switch self {
+        case let .add(dn, _), let .modify(dn, _, _), let .rename(dn, _, _, _), let .delete(dn, _): dn
+        }
+    }
+
+    /// The client operation to send.
+    public var ldapOperation: LDAPOperation {
+        switch self {
+        case let .add(dn, attributes): LDAPOperation(.add(dn: dn, attributes: attributes))
+        case let .modify(dn, mods, assertion): LDAPOperation(.modify(dn: dn, modifications: mods), assertion: assertion)
+        case let .rename(dn, newRDN, newSuperior, assertion):
+            LDAPOperation(.rename(dn: dn, newRDN: newRDN, newSuperior: newSuperior, deleteOldRDN: true), assertion: assertion)
+        case let .delete(dn, assertion): LDAPOperation(.delete(dn: dn), assertion: assertion)
+        }
+    }
+}
+
+/// One change of a plan: what, to which entry, why, and the LDAP writes that make it.
+public struct Change: Sendable, Hashable {
+    public var kind: ChangeKind
+    public var dn: String
+    /// The entry's DN after the change, when it moves or is renamed.
+    public var newDN: String?
+    public var employeeId: String?
+    public var unitCode: String?
+    /// The unit a reviewer finds it under (the person's unit, or the unit itself).
+    public var groupUnit: String?
+    /// Who or what, in words: "000123 Nguyễn Văn An", "Vụ Pháp chế (PC)".
+    public var subject: String
+    /// Why, in plain words.
+    public var reason: String
+    public var attributes: [AttributeChange]
+    public var operations: [PlannedOperation]
+    /// For scheduled changes: the day they become due.
+    public var due: Day?
+
+    public init(
+        kind: ChangeKind, dn: String, newDN: String? = nil, employeeId: String? = nil, unitCode: String? = nil,
+        groupUnit: String?, subject: String, reason: String, attributes: [AttributeChange] = [],
+        operations: [PlannedOperation] = [], due: Day? = nil
+    ) {
+        self.kind = kind
+        self.dn = dn
+        self.newDN = newDN
+        self.employeeId = employeeId
+        self.unitCode = unitCode
+        self.groupUnit = groupUnit
+        self.subject = subject
+        self.reason = reason
+        self.attributes = attributes
+        self.operations = operations
+        self.due = due
+    }
+}
+
+/// A directory entry the planner could not decide about, left alone.
+public struct Dispute: Sendable, Hashable {
+    public var dn: String
+    public var employeeId: String?
+    public var reason: String
+}
+
+/// The plan: every change a sync would make now, in apply order, and what is scheduled.
+public struct Plan: Sendable {
+    public static let formatVersion = 1
+    public var asOf: Day
+    /// The directory it was read from (URI and base).
+    public var directory: String
+    /// Input file → SHA-256, filled in by the caller that read the files.
+    public var inputs: [String: String]
+    public var changes: [Change]
+    public var scheduled: [Change]
+    public var disputes: [Dispute]
+    /// Unit code → name, for grouping by unit in reports.
+    public var unitNames: [String: String]
+
+    public var counts: [ChangeKind: Int] { Dictionary(grouping: changes, by: \.kind).mapValues(\.count) }
+}

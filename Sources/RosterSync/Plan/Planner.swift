@@ -1,0 +1,647 @@
+import Foundation
+import LDAPModel
+
+/// Everything a plan is made from. No clock, no I/O: the same input gives the same plan.
+public struct PlannerInput: Sendable {
+    public var roster: Roster
+    public var snapshot: DirectorySnapshot
+    public var config: Config
+    public var asOf: Day
+    /// Last logins from a mail-server export (address → day), merged with the directory's.
+    public var lastLogins: [String: Day]
+    /// Only changes of these units (empty: all).
+    public var units: Set<String>
+    public var directory: String
+
+    public init(
+        roster: Roster, snapshot: DirectorySnapshot, config: Config, asOf: Day, lastLogins: [String: Day] = [:],
+        units: Set<String> = [], directory: String = ""
+    ) {
+        self.roster = roster
+        self.snapshot = snapshot
+        self.config = config
+        self.asOf = asOf
+        self.lastLogins = lastLogins
+        self.units = units
+        self.directory = directory
+    }
+}
+
+/// Compares the rosters with the directory under the regulation's rules and lists the changes.
+public enum Planner {
+    /// The permanent administrative lock (a real timestamp could expire with pwdLockoutDuration).
+    public static let permanentLock = "000001010000Z"
+
+    public static func plan(_ input: PlannerInput) -> Plan {
+        var b = PlanBuilder(input)
+        b.build()
+        return b.finish()
+    }
+}
+
+extension Config.Period {
+    /// The day `self` after `day` (calendar months, as the regulation counts them).
+    public func after(_ day: Day) -> Day {
+        switch self {
+        case let .days(n): day.adding(days: n)
+        case let .months(n): day.adding(months: n)
+        }
+    }
+}
+
+private struct PlanBuilder {
+    let input: PlannerInput
+    let cfg: Config
+    let asOf: Day
+    let domain: String
+    var book: AddressBook
+    var changes: [Change] = []
+    var scheduled: [Change] = []
+    var disputes: [Dispute] = []
+
+    let unitByCode: [String: UnitRecord]
+    let staffById: [String: StaffRecord]
+    /// Directory units by code (managed ones).
+    var dirUnitByCode: [String: DirectoryUnit] = [:]
+    /// Directory account matched to each roster person.
+    var accountOf: [String: DirectoryAccount] = [:]
+    /// Accounts matched to someone (by DN normalized).
+    var matched = Set<String>()
+    /// Unit code → its DN once the plan is applied.
+    var unitDN: [String: DN] = [:]
+    /// Renames/moves of units, in apply order: entries below `old` end up below `new`.
+    var moves: [(old: DN, new: DN)] = []
+    /// Employee id → the account's DN once the plan is applied.
+    var finalDN: [String: DN] = [:]
+    /// Units whose roster row takes effect later.
+    var pendingUnits = Set<String>()
+    let protected: Set<DN>
+
+    init(_ input: PlannerInput) {
+        self.input = input
+        self.cfg = input.config
+        self.asOf = input.asOf
+        self.domain = input.config.mail.domain
+        self.unitByCode = Dictionary(input.roster.units.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+        self.staffById = Dictionary(input.roster.staff.map { ($0.employeeId, $0) }, uniquingKeysWith: { a, _ in a })
+        self.protected = Set(input.config.protected)
+        self.book = AddressBook(roster: input.roster, domain: input.config.mail.domain, pattern: input.config.mail.pattern, reserved: [])
+    }
+
+    func isProtected(_ dn: DN) -> Bool { protected.contains(dn) || protected.contains { dn.isDescendant(of: $0) } }
+
+    func local(_ mail: String?) -> String? {
+        guard let mail, mail.hasSuffix("@" + domain) else { return nil }
+        return String(mail.dropLast(domain.count + 1))
+    }
+
+    func address(_ local: String) -> String { "\(local)@\(domain)" }
+
+    func unitLabel(_ code: String?) -> String {
+        guard let code else { return "—" }
+        return unitByCode[code].map { "\($0.name) (\(code))" } ?? code
+    }
+
+    /// Where `dn` will be once the unit renames and moves planned so far are applied.
+    func effective(_ dn: DN) -> DN {
+        var d = dn
+        for m in moves { if let r = d.rebased(from: m.old, to: m.new) { d = r } }
+        return d
+    }
+
+    // MARK: - Matching
+
+    mutating func matchEntries() {
+        let snapshot = input.snapshot
+        var unitsByCode: [String: [DirectoryUnit]] = [:]
+        for u in snapshot.units where u.managed && !isProtected(u.dn) {
+            if let c = u.code { unitsByCode[c, default: []].append(u) }
+        }
+        for (code, list) in unitsByCode {
+            if list.count == 1 { dirUnitByCode[code] = list[0] } else {
+                for u in list { disputes.append(Dispute(dn: u.dn.string, employeeId: nil, reason: "\(list.count) units carry the code \(code): left alone")) }
+            }
+        }
+        var byId: [String: [DirectoryAccount]] = [:]
+        var byMail: [String: [DirectoryAccount]] = [:]
+        for a in snapshot.accounts where !isProtected(a.dn) {
+            if let id = a.employeeId { byId[id, default: []].append(a) }
+            if let m = a.mail { byMail[m, default: []].append(a) }
+        }
+        for p in input.roster.staff.sorted(by: { $0.employeeId < $1.employeeId }) {
+            if let list = byId[p.employeeId] {
+                if list.count == 1 { accountOf[p.employeeId] = list[0] } else {
+                    for a in list { disputes.append(Dispute(dn: a.dn.string, employeeId: p.employeeId, reason: "\(list.count) entries carry employee number \(p.employeeId): left alone")) }
+                    list.forEach { matched.insert($0.dn.normalized) }
+                }
+                continue
+            }
+            guard let email = p.email, let list = byMail[email] else { continue }
+            if list.count == 1, list[0].employeeId == nil {
+                accountOf[p.employeeId] = list[0]
+            } else {
+                let who = list.map { $0.employeeId.map { "employee number \($0)" } ?? "no employee number" }.joined(separator: ", ")
+                for a in list {
+                    disputes.append(Dispute(dn: a.dn.string, employeeId: p.employeeId, reason: "\(p.employeeId) \(p.fullName) claims \(email), held by an entry with \(who): left alone"))
+                    matched.insert(a.dn.normalized)
+                }
+            }
+        }
+        for a in accountOf.values { matched.insert(a.dn.normalized) }
+        // Addresses already held are kept.
+        var existing = AddressBook.Existing()
+        for (id, a) in accountOf { if let l = local(a.mail) { existing.people[id] = l } }
+        for u in input.roster.units {
+            let d = dirUnitByCode[u.code] ?? u.previousCode.flatMap { dirUnitByCode[$0] }
+            if let l = local(d?.mail) { existing.units[u.code] = l }
+        }
+        // Addresses of accounts no roster person claims stay taken too: never reissued.
+        let reservedTaken = snapshot.accounts.filter { !matched.contains($0.dn.normalized) }.compactMap { local($0.mail) }
+            + snapshot.units.filter { u in !input.roster.units.contains { $0.code == u.code } }.compactMap { local($0.mail) }
+        book = AddressBook(
+            roster: input.roster, domain: domain, pattern: cfg.mail.pattern,
+            reserved: cfg.mail.reserved + [cfg.mail.sharedMailbox] + reservedTaken, existing: existing)
+    }
+
+    // MARK: - Units
+
+    /// Roster units, parents first.
+    func unitsByDepth() -> [UnitRecord] {
+        func depth(_ u: UnitRecord) -> Int {
+            var d = 0, cur = u.parentCode
+            while let c = cur, d < 64 { d += 1; cur = unitByCode[c]?.parentCode }
+            return d
+        }
+        return input.roster.units.sorted { (depth($0), $0.code) < (depth($1), $1.code) }
+    }
+
+    mutating func planUnitPlacement() {
+        for u in unitsByDepth() {
+            let dir = dirUnitByCode[u.code] ?? u.previousCode.flatMap { dirUnitByCode[$0] }
+            let pending = (u.effectiveDate.map { $0 > asOf } ?? false)
+            if pending { pendingUnits.insert(u.code) }
+            let parentDN = u.parentCode.flatMap { unitDN[$0] } ?? cfg.directory.unitsBase
+            let local = book.units[u.code] ?? derivedUnitMailbox(u.name)
+            let desired = parentDN.child(type: "ou", value: local)
+            guard let dir else {
+                unitDN[u.code] = desired
+                guard u.status == .active else { continue }
+                add(createUnit(u, dn: desired), pending: pending, due: u.effectiveDate)
+                continue
+            }
+            let current = effective(dir.dn)
+            if u.status == .dissolved || pending || current == desired {
+                unitDN[u.code] = current
+                if pending && current != desired && u.status == .active {
+                    add(renameOrMove(u, dir, from: current, to: desired), pending: true, due: u.effectiveDate)
+                }
+                continue
+            }
+            add(renameOrMove(u, dir, from: current, to: desired), pending: false, due: nil)
+            moves.append((current, desired))
+            unitDN[u.code] = desired
+        }
+    }
+
+    func unitAttributes(_ u: UnitRecord, local: String) -> [LDAPAttribute] {
+        var attrs = [
+            LDAPAttribute("objectClass", ["organizationalUnit", "rsUnit"]),
+            LDAPAttribute("ou", local),
+            LDAPAttribute("rsUnitCode", u.code),
+            LDAPAttribute("rsState", EntryState.active.rawValue),
+            LDAPAttribute("mail", address(local)),
+            LDAPAttribute("displayName", u.name),
+        ]
+        if let head = u.headEmployeeId {
+            attrs.append(LDAPAttribute("rsHeadEmployeeNumber", head))
+        }
+        return attrs
+    }
+
+    func createUnit(_ u: UnitRecord, dn: DN) -> Change {
+        let local = dn.rdn?.value ?? ""
+        return Change(
+            kind: .createUnit, dn: dn.string, unitCode: u.code, groupUnit: u.code, subject: unitLabel(u.code),
+            reason: "new in the unit roster; unit mailbox \(address(local))" + (u.parentCode.map { ", under \(unitLabel($0))" } ?? ""),
+            attributes: unitAttributes(u, local: local).map { AttributeChange($0.name, old: [], new: $0.values.map { String(decoding: $0, as: UTF8.self) }) },
+            operations: [.add(dn: dn.string, attributes: unitAttributes(u, local: local))])
+    }
+
+    func renameOrMove(_ u: UnitRecord, _ dir: DirectoryUnit, from current: DN, to desired: DN) -> Change {
+        let renamed = current.rdn != desired.rdn
+        let moved = current.parent != desired.parent
+        let assertion = Filter.equality("rsUnitCode", dir.code ?? u.code)
+        var ops: [PlannedOperation] = [.rename(
+            dn: current.string, newRDN: desired.rdn?.description ?? "", newSuperior: moved ? desired.parent?.string : nil, assertion: assertion)]
+        var attrs: [AttributeChange] = []
+        var reason: [String] = []
+        if moved {
+            let parentCode = u.parentCode
+            reason.append("now under \(parentCode.map(unitLabel) ?? "the top level")")
+        }
+        if renamed {
+            let oldLocal = local(dir.mail) ?? current.rdn?.value ?? ""
+            let newLocal = desired.rdn?.value ?? ""
+            let until = cfg.policy.renameAliasTransition.after(asOf)
+            attrs.append(AttributeChange("mail", old: dir.mail.map { [$0] } ?? [], new: [address(newLocal)]))
+            attrs.append(AttributeChange("mailLocalAddress", old: dir.aliases, new: dir.aliases + [address(oldLocal)]))
+            reason.append("unit mailbox \(address(oldLocal)) becomes \(address(newLocal)); the old address keeps working until \(until)")
+            ops.append(.modify(dn: desired.string, modifications: [
+                .replace("mail", [address(newLocal)]),
+                .add("mailLocalAddress", [address(oldLocal)]),
+                .add("rsExpiringAlias", ["\(address(oldLocal)) \(until.generalizedTime)"]),
+            ], assertion: assertion))
+        }
+        return Change(
+            kind: renamed ? .renameUnit : .moveUnit, dn: current.string, newDN: desired.string, unitCode: u.code, groupUnit: u.code,
+            subject: unitLabel(u.code), reason: reason.joined(separator: "; "), attributes: attrs, operations: ops)
+    }
+
+    /// Name, code, expired aliases and head of the units that exist; dissolutions.
+    mutating func planUnitContents() {
+        for u in unitsByDepth() {
+            guard let dir = dirUnitByCode[u.code] ?? u.previousCode.flatMap({ dirUnitByCode[$0] }), let dn = unitDN[u.code] else { continue }
+            let pending = pendingUnits.contains(u.code)
+            if u.status == .dissolved { continue }  // see planDissolutions
+            var mods: [LDAPModification] = []
+            var attrs: [AttributeChange] = []
+            var why: [String] = []
+            if dir.name != u.name {
+                mods.append(.replace("displayName", [u.name]))
+                attrs.append(AttributeChange("displayName", old: dir.name.map { [$0] } ?? [], new: [u.name]))
+                why.append("name changed in the unit roster")
+            }
+            if dir.code != u.code {
+                mods.append(.replace("rsUnitCode", [u.code]))
+                attrs.append(AttributeChange("rsUnitCode", old: dir.code.map { [$0] } ?? [], new: [u.code]))
+                why.append("code changed from \(dir.code ?? "none") to \(u.code)")
+            }
+            if dir.state != .active {
+                mods += [.replace("rsState", [EntryState.active.rawValue]), .replace("rsStateSince", [asOf.generalizedTime]),
+                         .replace("rsStateReason", ["active in the unit roster"]), .delete("pwdAccountLockedTime")]
+                attrs.append(AttributeChange("rsState", old: [dir.state.rawValue], new: [EntryState.active.rawValue]))
+                why.append("active again in the unit roster")
+            }
+            for value in dir.expiringAliases {
+                let parts = value.split(separator: " ")
+                guard parts.count == 2, let until = Day(generalizedTime: String(parts[1])), until <= asOf else { continue }
+                let alias = String(parts[0]).lowercased()
+                mods.append(.delete("rsExpiringAlias", [value]))
+                if dir.aliases.contains(alias) { mods.append(.delete("mailLocalAddress", [alias])) }
+                attrs.append(AttributeChange("mailLocalAddress", old: [alias], new: []))
+                why.append("transitional alias \(alias) expired on \(until)")
+            }
+            if !mods.isEmpty {
+                add(Change(
+                    kind: .updateUnit, dn: dn.string, unitCode: u.code, groupUnit: u.code, subject: unitLabel(u.code),
+                    reason: why.joined(separator: "; "), attributes: attrs,
+                    operations: [.modify(dn: dn.string, modifications: mods, assertion: .equality("rsUnitCode", dir.code ?? u.code))]),
+                    pending: pending, due: u.effectiveDate)
+            }
+            if let head = u.headEmployeeId, head != dir.headEmployeeId {
+                let headName = staffById[head]?.fullName ?? head
+                let oldName = dir.headEmployeeId.map { staffById[$0]?.fullName ?? $0 }
+                let owner = finalDN[head]?.string
+                var hm: [LDAPModification] = [.replace("rsHeadEmployeeNumber", [head])]
+                if let owner { hm.append(.replace("owner", [owner])) }
+                add(Change(
+                    kind: .handoverUnitMailbox, dn: dn.string, unitCode: u.code, groupUnit: u.code, subject: unitLabel(u.code),
+                    reason: (oldName.map { "head changed from \($0) to \(headName)" } ?? "\(headName) becomes the unit mailbox's holder")
+                        + ": the unit mailbox's password is reset and a notice made for \(headName) (art. 12.3)",
+                    attributes: [AttributeChange("rsHeadEmployeeNumber", old: dir.headEmployeeId.map { [$0] } ?? [], new: [head])]
+                        + (owner.map { [AttributeChange("owner", old: dir.owner.map { [$0] } ?? [], new: [$0])] } ?? []),
+                    operations: [.modify(dn: dn.string, modifications: hm, assertion: .equality("rsUnitCode", dir.code ?? u.code))]),
+                    pending: pending, due: u.effectiveDate)
+            }
+        }
+        // Managed units the roster does not know at all: reported, never changed.
+        let known = Set(input.roster.units.flatMap { [$0.code] + ($0.previousCode.map { [$0] } ?? []) })
+        for d in input.snapshot.units where d.managed && !isProtected(d.dn) && !(d.code.map(known.contains) ?? false) {
+            orphan(d.dn, code: d.code, why: "a managed unit (code \(d.code ?? "none")) that is not in the unit roster: left alone")
+        }
+        for d in input.snapshot.units where !d.managed && d.dn.isDescendant(of: cfg.directory.unitsBase) && !isProtected(d.dn) {
+            orphan(d.dn, code: nil, why: "an organizational unit rostersync does not manage: left alone")
+        }
+    }
+
+    mutating func orphan(_ dn: DN, code: String?, why: String) {
+        add(Change(kind: .orphan, dn: dn.string, unitCode: code, groupUnit: code, subject: dn.rdn?.description ?? dn.string, reason: why), pending: false, due: nil)
+    }
+
+    // MARK: - People
+
+    func personAttributes(_ p: StaffRecord) -> [(String, [String])] {
+        let name = PersonName(parsing: p.fullName)
+        return [
+            ("cn", [p.fullName]),
+            ("sn", [name.family.isEmpty ? p.fullName : name.family]),
+            ("givenName", name.given.isEmpty ? [] : [name.given]),
+            ("displayName", [p.fullName]),
+            ("title", p.title.map { [$0] } ?? []),
+            ("telephoneNumber", p.phone.map { [$0] } ?? []),
+            ("departmentNumber", [p.unitCode]),
+        ]
+    }
+
+    mutating func computeFinalDNs() {
+        for p in input.roster.staff {
+            guard let unit = unitDN[p.unitCode] else { continue }
+            if let a = accountOf[p.employeeId] {
+                finalDN[p.employeeId] = unit.child(a.dn.rdn ?? DN.RDN(type: "uid", value: book.people[p.employeeId] ?? ""))
+            } else if let local = book.people[p.employeeId] {
+                finalDN[p.employeeId] = unit.child(type: "uid", value: local)
+            }
+        }
+    }
+
+    /// The day a person's departure takes effect, or nil when they are not leaving.
+    func departure(_ p: StaffRecord) -> Day? {
+        if p.status == .departed { return p.endDate ?? asOf }
+        if let end = p.endDate { return end }  // an end date without the status: it still ends
+        return nil
+    }
+
+    mutating func planPeople() {
+        for p in input.roster.staff.sorted(by: { $0.employeeId < $1.employeeId }) {
+            let subject = "\(p.employeeId) \(p.fullName)"
+            let leaving = departure(p)
+            guard let acct = accountOf[p.employeeId] else {
+                // No mailbox yet.
+                if let leaving, leaving <= asOf { continue }
+                guard let unit = unitDN[p.unitCode], let local = book.people[p.employeeId] else { continue }
+                let dn = unit.child(type: "uid", value: local)
+                var attrs: [LDAPAttribute] = [
+                    LDAPAttribute("objectClass", ["inetOrgPerson", "rsAccount"]),
+                    LDAPAttribute("uid", local),
+                    LDAPAttribute("mail", address(local)),
+                    LDAPAttribute("employeeNumber", p.employeeId),
+                    LDAPAttribute("rsState", EntryState.active.rawValue),
+                ]
+                for (name, values) in personAttributes(p) where !values.isEmpty { attrs.append(LDAPAttribute(name, values)) }
+                let starts = p.startDate.map { $0 > asOf } ?? false
+                let unitPending = pendingUnits.contains(p.unitCode)
+                let due = [starts ? p.startDate : nil, unitPending ? unitByCode[p.unitCode]?.effectiveDate : nil].compactMap { $0 }.max()
+                add(Change(
+                    kind: .createAccount, dn: dn.string, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode,
+                    subject: subject, reason: "new in the staff roster" + (p.startDate.map { ", starts \($0)" } ?? "") + "; mailbox \(address(local))",
+                    attributes: attrs.filter { $0.name != "objectClass" }.map { AttributeChange($0.name, old: [], new: $0.values.map { String(decoding: $0, as: UTF8.self) }) },
+                    operations: [.add(dn: dn.string, attributes: attrs)]),
+                    pending: due != nil, due: due)
+                if leaving != nil {
+                    // Hired and leaving already known: the departure follows on its day.
+                    scheduleDisable(p, dn: dn, due: leaving!)
+                }
+                continue
+            }
+            let identity = Filter.equality("employeeNumber", p.employeeId)
+            var dn = effective(acct.dn)
+            if !acct.managed {
+                let how = acct.employeeId == nil ? "matched by the roster's email \(p.email ?? "")" : "matched by employee number"
+                var mods: [LDAPModification] = [.add("objectClass", ["rsAccount"]), .replace("rsState", [EntryState.active.rawValue])]
+                var attrs = [AttributeChange("objectClass", old: [], new: ["rsAccount"])]
+                if acct.employeeId == nil { mods.append(.replace("employeeNumber", [p.employeeId])); attrs.append(AttributeChange("employeeNumber", old: [], new: [p.employeeId])) }
+                if acct.mail == nil, let l = book.people[p.employeeId] { mods.append(.replace("mail", [address(l)])); attrs.append(AttributeChange("mail", old: [], new: [address(l)])) }
+                add(Change(
+                    kind: .adoptAccount, dn: dn.string, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode, subject: subject,
+                    reason: "an existing entry rostersync did not create, \(how): taken under management", attributes: attrs,
+                    operations: [.modify(dn: dn.string, modifications: mods, assertion: acct.employeeId == nil ? .equality("mail", acct.mail ?? "") : identity)]),
+                    pending: false, due: nil)
+            }
+            if let leaving {
+                planLeaving(p, acct, dn: dn, due: leaving, reason: "departed" + (p.endDate.map { " on \($0)" } ?? ""))
+                continue
+            }
+            if acct.managed && acct.state == .disabled {
+                add(Change(
+                    kind: .enableAccount, dn: dn.string, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode, subject: subject,
+                    reason: "active in the staff roster again before its deletion",
+                    attributes: [AttributeChange("rsState", old: [acct.state.rawValue], new: [EntryState.active.rawValue])],
+                    operations: [.modify(dn: dn.string, modifications: [
+                        .replace("rsState", [EntryState.active.rawValue]), .replace("rsStateSince", [asOf.generalizedTime]),
+                        .replace("rsStateReason", ["active in the staff roster again"]), .delete("pwdAccountLockedTime"),
+                    ], assertion: .and([identity, .equality("rsState", EntryState.disabled.rawValue)]))]),
+                    pending: false, due: nil)
+            }
+            // Transfer: same entry, same address, same password; only its place changes.
+            if let target = unitDN[p.unitCode], dn.parent != target, !pendingUnits.contains(p.unitCode) {
+                let newDN = target.child(dn.rdn ?? DN.RDN(type: "uid", value: acct.uid ?? ""))
+                let fromCode = acct.unitCode
+                add(Change(
+                    kind: .moveAccount, dn: dn.string, newDN: newDN.string, employeeId: p.employeeId, unitCode: p.unitCode,
+                    groupUnit: p.unitCode, subject: subject,
+                    reason: "transferred" + (fromCode.map { " from \(unitLabel($0))" } ?? "") + " to \(unitLabel(p.unitCode)); same address, same password",
+                    operations: [.rename(dn: dn.string, newRDN: dn.rdn?.description ?? "", newSuperior: target.string, assertion: identity)]),
+                    pending: false, due: nil)
+                dn = newDN
+            }
+            planUpdate(p, acct, dn: dn)
+            planInactivity(p, acct, dn: dn)
+        }
+        // Managed accounts that no roster row claims: the person left without a row saying so.
+        for a in input.snapshot.accounts where !matched.contains(a.dn.normalized) && !isProtected(a.dn) {
+            let dn = effective(a.dn)
+            if a.managed {
+                let subject = "\(a.employeeId ?? "?") \(a.cn ?? a.uid ?? "")"
+                planLeaving(nil, a, dn: dn, due: asOf, reason: "no longer in the staff roster", subject: subject)
+            } else if a.dn.isDescendant(of: cfg.directory.unitsBase) {
+                orphan(a.dn, code: a.unitCode, why: "an entry that matches no roster row and that rostersync did not create: left alone")
+            }
+        }
+    }
+
+    mutating func scheduleDisable(_ p: StaffRecord, dn: DN, due: Day) {
+        add(Change(
+            kind: .disableAccount, dn: dn.string, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode,
+            subject: "\(p.employeeId) \(p.fullName)", reason: "leaves on \(due)"), pending: true, due: due)
+    }
+
+    /// Disable on the departure day; delete once the retention has passed.
+    mutating func planLeaving(_ p: StaffRecord?, _ a: DirectoryAccount, dn: DN, due: Day, reason: String, subject: String? = nil) {
+        let id = p?.employeeId ?? a.employeeId
+        let code = p?.unitCode ?? a.unitCode
+        let subject = subject ?? p.map { "\($0.employeeId) \($0.fullName)" } ?? a.dn.string
+        let identity = id.map { Filter.equality("employeeNumber", $0) } ?? .equality("mail", a.mail ?? "")
+        if due > asOf {
+            add(Change(kind: .disableAccount, dn: dn.string, employeeId: id, unitCode: code, groupUnit: code, subject: subject, reason: "leaves on \(due)"), pending: true, due: due)
+            return
+        }
+        switch a.state {
+        case .active, .locked:
+            add(Change(
+                kind: .disableAccount, dn: dn.string, employeeId: id, unitCode: code, groupUnit: code, subject: subject,
+                reason: "\(reason): login refused and out of mail routing; deleted after \(cfg.policy.disabledRetention)",
+                attributes: [AttributeChange("rsState", old: [a.state.rawValue], new: [EntryState.disabled.rawValue])],
+                operations: [.modify(dn: dn.string, modifications: [
+                    .replace("rsState", [EntryState.disabled.rawValue]), .replace("rsStateSince", [asOf.generalizedTime]),
+                    .replace("rsStateReason", [reason]), .replace("pwdAccountLockedTime", [Planner.permanentLock]),
+                ], assertion: .and([identity, .equality("rsState", a.state.rawValue)]))]),
+                pending: false, due: nil)
+        case .disabled:
+            let since = a.stateSince ?? asOf
+            let deleteOn = cfg.policy.disabledRetention.after(since)
+            if deleteOn <= asOf {
+                add(Change(
+                    kind: .deleteAccount, dn: dn.string, employeeId: id, unitCode: code, groupUnit: code, subject: subject,
+                    reason: "disabled since \(since); the retention of \(cfg.policy.disabledRetention) has passed (backed up first)",
+                    operations: [.delete(dn: dn.string, assertion: .and([identity, .equality("rsState", EntryState.disabled.rawValue)]))]),
+                    pending: false, due: nil)
+            } else {
+                add(Change(kind: .deleteAccount, dn: dn.string, employeeId: id, unitCode: code, groupUnit: code, subject: subject,
+                           reason: "disabled since \(since); deleted when the retention of \(cfg.policy.disabledRetention) has passed"), pending: true, due: deleteOn)
+            }
+        }
+    }
+
+    mutating func planUpdate(_ p: StaffRecord, _ a: DirectoryAccount, dn: DN) {
+        let current: [String: [String]] = [
+            "cn": a.cn.map { [$0] } ?? [], "sn": a.sn.map { [$0] } ?? [], "givenName": a.givenName.map { [$0] } ?? [],
+            "displayName": a.displayName.map { [$0] } ?? [], "title": a.title.map { [$0] } ?? [],
+            "telephoneNumber": a.phone.map { [$0] } ?? [], "departmentNumber": a.unitCode.map { [$0] } ?? [],
+        ]
+        var mods: [LDAPModification] = []
+        var attrs: [AttributeChange] = []
+        var asserted: [Filter] = [.equality("employeeNumber", p.employeeId)]
+        for (name, wanted) in personAttributes(p) {
+            let old = current[name] ?? []
+            guard old != wanted else { continue }
+            attrs.append(AttributeChange(name, old: old, new: wanted))
+            mods.append(wanted.isEmpty ? .delete(name) : .replace(name, wanted))
+            asserted.append(old.isEmpty ? .not(.present(name)) : .equality(name, old[0]))
+        }
+        guard !mods.isEmpty else { return }
+        let names = attrs.map(\.name)
+        let why = names.contains("cn") ? "name corrected in the staff roster" : "the staff roster differs: \(names.joined(separator: ", "))"
+        add(Change(
+            kind: .updateAccount, dn: dn.string, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode,
+            subject: "\(p.employeeId) \(p.fullName)", reason: why, attributes: attrs,
+            operations: [.modify(dn: dn.string, modifications: mods, assertion: .and(asserted))]),
+            pending: false, due: nil)
+    }
+
+    /// Art. 9.3: no login for 3 months locks; for 6 months deletes (after 3 months locked, so
+    /// the unit had the time the regulation gives it to ask for a reopening).
+    mutating func planInactivity(_ p: StaffRecord, _ a: DirectoryAccount, dn: DN) {
+        guard p.status == .active else { return }
+        if let exempt = a.lockExemptUntil, exempt > asOf { return }
+        let fromCSV = a.mail.flatMap { input.lastLogins[$0] }
+        let last = [a.lastLogin, fromCSV].compactMap { $0 }.max()
+        guard let since = last ?? a.created else { return }
+        let never = last == nil
+        let identity = Filter.equality("employeeNumber", p.employeeId)
+        let subject = "\(p.employeeId) \(p.fullName)"
+        let words = never ? "never logged in since the mailbox was created on \(since)" : "no login since \(since)"
+        switch a.state {
+        case .active:
+            guard cfg.policy.lockAfter.after(since) <= asOf else { return }
+            add(Change(
+                kind: .lockAccount, dn: dn.string, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode, subject: subject,
+                reason: "\(words) (more than \(cfg.policy.lockAfter)): locked until the unit asks in writing to reopen it",
+                attributes: [AttributeChange("rsState", old: ["active"], new: ["locked"])],
+                operations: [.modify(dn: dn.string, modifications: [
+                    .replace("rsState", [EntryState.locked.rawValue]), .replace("rsStateSince", [asOf.generalizedTime]),
+                    .replace("rsStateReason", [words]), .replace("pwdAccountLockedTime", [Planner.permanentLock]),
+                ], assertion: .and([identity, .equality("rsState", EntryState.active.rawValue)]))]),
+                pending: false, due: nil)
+        case .locked:
+            let lockedSince = a.stateSince ?? asOf
+            let lockedLongEnough = lockedSince.adding(days: cfg.policy.deleteUnusedAfter.approximateDays - cfg.policy.lockAfter.approximateDays) <= asOf
+            guard cfg.policy.deleteUnusedAfter.after(since) <= asOf, lockedLongEnough else { return }
+            add(Change(
+                kind: .deleteAccount, dn: dn.string, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode, subject: subject,
+                reason: "\(words) (more than \(cfg.policy.deleteUnusedAfter)), locked since \(lockedSince): deleted (backed up first)",
+                operations: [.delete(dn: dn.string, assertion: .and([identity, .equality("rsState", EntryState.locked.rawValue)]))]),
+                pending: false, due: nil)
+        case .disabled:
+            return
+        }
+    }
+
+    // MARK: - Dissolutions
+
+    mutating func planDissolutions() {
+        // What will be below each unit once the plan is applied.
+        var remaining: [String: Int] = [:]
+        func count(_ dn: DN) { if let parent = dn.parent { remaining[parent.normalized, default: 0] += 1 } }
+        let deleted = Set(changes.filter { $0.kind == .deleteAccount }.map(\.dn))
+        var placed = Set<String>()
+        for c in changes where c.kind == .createAccount || c.kind == .createUnit { if let d = try? DN(c.dn) { count(d); placed.insert(d.normalized) } }
+        for (id, dn) in finalDN where accountOf[id] != nil { count(dn); placed.insert(dn.normalized) }
+        for a in input.snapshot.accounts where !matched.contains(a.dn.normalized) && !deleted.contains(effective(a.dn).string) { count(effective(a.dn)) }
+        for u in input.snapshot.units { let e = effective(u.dn); if !placed.contains(e.normalized) { count(e) } }
+        for u in unitsByDepth().reversed() where u.status == .dissolved {
+            guard let dir = dirUnitByCode[u.code] ?? u.previousCode.flatMap({ dirUnitByCode[$0] }) else { continue }
+            let dn = effective(dir.dn)
+            let pending = u.effectiveDate.map { $0 > asOf } ?? false
+            let active = input.roster.staff.filter { $0.unitCode == u.code && departure($0) == nil }.count
+            if active > 0 {
+                disputes.append(Dispute(dn: dn.string, employeeId: nil, reason: "\(unitLabel(u.code)) is dissolved in the unit roster but \(active) active people still belong to it: not dissolved"))
+                continue
+            }
+            let assertion = Filter.equality("rsUnitCode", dir.code ?? u.code)
+            let left = remaining[dn.normalized] ?? 0
+            if left == 0 {
+                add(Change(
+                    kind: .dissolveUnit, dn: dn.string, unitCode: u.code, groupUnit: u.code, subject: unitLabel(u.code),
+                    reason: "dissolved in the unit roster" + (u.effectiveDate.map { " (effective \($0))" } ?? "") + "; nothing is left in it: the unit entry is deleted (backed up first)",
+                    operations: [.delete(dn: dn.string, assertion: assertion)]), pending: pending, due: u.effectiveDate)
+                if let p = dn.parent { remaining[p.normalized, default: 1] -= 1 }
+            } else if dir.state == .active {
+                add(Change(
+                    kind: .dissolveUnit, dn: dn.string, unitCode: u.code, groupUnit: u.code, subject: unitLabel(u.code),
+                    reason: "dissolved in the unit roster" + (u.effectiveDate.map { " (effective \($0))" } ?? "") + "; its mailbox is disabled, the entry is deleted once the \(left) entries left in it are gone",
+                    attributes: [AttributeChange("rsState", old: [dir.state.rawValue], new: [EntryState.disabled.rawValue])],
+                    operations: [.modify(dn: dn.string, modifications: [
+                        .replace("rsState", [EntryState.disabled.rawValue]), .replace("rsStateSince", [asOf.generalizedTime]),
+                        .replace("rsStateReason", ["unit dissolved"]), .replace("pwdAccountLockedTime", [Planner.permanentLock]),
+                    ], assertion: assertion)]), pending: pending, due: u.effectiveDate)
+            }
+        }
+    }
+
+    // MARK: -
+
+    mutating func add(_ c: Change, pending: Bool, due: Day?) {
+        if pending {
+            var s = c
+            s.due = due
+            s.operations = []
+            scheduled.append(s)
+        } else {
+            changes.append(c)
+        }
+    }
+
+    mutating func build() {
+        matchEntries()
+        planUnitPlacement()
+        computeFinalDNs()
+        // New units learn their head's DN now that people's places are known.
+        for i in changes.indices where changes[i].kind == .createUnit {
+            guard let code = changes[i].unitCode, let head = unitByCode[code]?.headEmployeeId, let owner = finalDN[head] else { continue }
+            changes[i].attributes.append(AttributeChange("owner", old: [], new: [owner.string]))
+            if case let .add(dn, attrs) = changes[i].operations[0] { changes[i].operations[0] = .add(dn: dn, attributes: attrs + [LDAPAttribute("owner", owner.string)]) }
+        }
+        planUnitContents()
+        planPeople()
+        planDissolutions()
+    }
+
+    func finish() -> Plan {
+        func keep(_ c: Change) -> Bool { input.units.isEmpty || (c.groupUnit.map(input.units.contains) ?? false) }
+        func depth(_ c: Change, final: Bool = false) -> Int { (try? DN(final ? c.newDN ?? c.dn : c.dn))?.rdns.count ?? 0 }
+        let ordered = changes.filter(keep).sorted { a, b in
+            if a.kind.phase != b.kind.phase { return a.kind.phase < b.kind.phase }
+            // Parents first, except dissolutions: children first. Unit creations, renames and
+            // moves go by the depth they end up at, so a new parent exists before a unit
+            // moves under it, and a renamed parent before a unit is created under it.
+            let (da, db) = a.kind.phase == 0 ? (depth(a, final: true), depth(b, final: true)) : (depth(a), depth(b))
+            if da != db { return a.kind == .dissolveUnit ? da > db : da < db }
+            return (a.kind.rawValue, a.dn) < (b.kind.rawValue, b.dn)
+        }
+        let later = scheduled.filter(keep).sorted { ($0.due ?? asOf, $0.kind.rawValue, $0.dn) < ($1.due ?? asOf, $1.kind.rawValue, $1.dn) }
+        return Plan(
+            asOf: asOf, directory: input.directory, inputs: [:], changes: ordered, scheduled: later,
+            disputes: disputes.sorted { $0.dn < $1.dn },
+            unitNames: Dictionary(input.roster.units.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a }))
+    }
+}

@@ -1,0 +1,149 @@
+import ArgumentParser
+import Crypto
+import Foundation
+import LDAPClient
+import LDAPModel
+import RosterSync
+
+/// `rostersync plan`: the dry-run diff that units review and `apply` executes.
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show the changes a sync would make, grouped by unit (writes nothing).",
+        discussion: """
+            Reads the rosters and the directory, compares them under the regulation's rules and \
+            prints the plan: every change with its reason, grouped by unit; changes that become \
+            due later (future start, end or effective dates) are listed as scheduled.
+
+            Exit codes (like terraform plan -detailed-exitcode): 0 no changes; 2 changes pending; \
+            1 error (bad config, invalid roster, directory unreachable).
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, ldif }
+
+    @OptionGroup var options: ConfigOptions
+    @Option(help: ArgumentHelp("The unit roster (default: rosters.units of the config).", valueName: "FILE"))
+    var units: String?
+    @Option(help: ArgumentHelp("The staff roster (default: rosters.staff of the config).", valueName: "FILE"))
+    var staff: String?
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("Plan as on this day (default: today).", valueName: "YYYY-MM-DD"))
+    var asOf: String?
+    @Option(name: .customLong("unit"), help: ArgumentHelp("Only the changes of this unit (repeatable).", valueName: "CODE"))
+    var unitFilter: [String] = []
+    @Option(help: "text (grouped by unit), json (for apply and scripts) or ldif (for ldapmodify).")
+    var format: Format = .text
+    @Option(help: ArgumentHelp("Also save the plan as JSON here, for `rostersync apply`.", valueName: "PLAN.json"))
+    var out: String?
+
+    func validate() throws {
+        if let asOf, Day(parsing: asOf) == nil { throw ValidationError("--as-of \(asOf): expected a date such as 2026-12-31") }
+    }
+
+    func run() throws {
+        let plan: Plan
+        do {
+            plan = try Frontend.makePlan(configPath: options.config, units: units, staff: staff, asOf: asOf, unitFilter: unitFilter)
+        } catch let e as RosterValidationError {
+            for issue in e.issues { printError(issue.description) }
+            printError("rostersync: \(e.issues.count) problem\(e.issues.count == 1 ? "" : "s") in the rosters; no plan was made")
+            throw ExitCode.failure
+        } catch {
+            printError("rostersync: \(error)")
+            throw ExitCode.failure
+        }
+        if let out {
+            do {
+                try Frontend.writeFile(out, Data(plan.json().utf8), mode: 0o640)
+            } catch {
+                printError("rostersync: cannot write \(out): \(error)")
+                throw ExitCode.failure
+            }
+        }
+        switch format {
+        case .text: print(plan.text(color: isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil), terminator: "")
+        case .json: print(plan.json(), terminator: "")
+        case .ldif: print(plan.ldif(), terminator: "")
+        }
+        if !plan.changes.isEmpty { throw ExitCode(2) }
+    }
+}
+
+extension Frontend {
+    /// Config + rosters + directory → plan. Shared by plan, sync and the reports.
+    static func makePlan(configPath: String, units: String?, staff: String?, asOf: String?, unitFilter: [String]) throws -> Plan {
+        let config = try loadConfig(configPath)
+        guard let unitsPath = units ?? config.rosters.units, let staffPath = staff ?? config.rosters.staff else {
+            throw Failure("give --units FILE and --staff FILE, or rosters.units and rosters.staff in \(configPath)")
+        }
+        let day = try asOf.map { s in
+            guard let d = Day(parsing: s) else { throw Failure("--as-of \(s): not a date") }
+            return d
+        } ?? today()
+        let encoding = config.rosters.encoding == "auto" ? nil : RosterEncoding(name: config.rosters.encoding)
+        let loaded = try loadRoster(
+            units: unitsPath, staff: staffPath, encoding: encoding,
+            parser: RosterParser(unitColumns: config.rosters.unitColumns, staffColumns: config.rosters.staffColumns))
+        for w in loaded.roster.warnings { printError("warning: \(w)") }
+        let known = Set(loaded.roster.units.map(\.code))
+        for code in unitFilter where !known.contains(code) { throw Failure("--unit \(code): no such unit in the unit roster") }
+        let lastLogins = try config.policy.lastLoginFile.map(readLastLogins) ?? [:]
+
+        let conn = try connect(config)
+        var snapshot = DirectorySnapshot()
+        try conn.search(
+            base: config.directory.base.string, filter: .or([.equality("objectClass", "organizationalUnit"), .equality("objectClass", "person")]),
+            attributes: DirectorySnapshot.attributes, pageSize: config.directory.pageSize
+        ) { snapshot.add($0, unitsBase: config.directory.unitsBase) }
+        var plan = Planner.plan(PlannerInput(
+            roster: loaded.roster, snapshot: snapshot, config: config, asOf: day, lastLogins: lastLogins,
+            units: Set(unitFilter), directory: "\(conn.uri) \(config.directory.base)"))
+        plan.inputs = [unitsPath: try sha256(unitsPath), staffPath: try sha256(staffPath)]
+        return plan
+    }
+
+    /// Today in the machine's time zone (the agency's day).
+    static func today() -> Day {
+        let c = Calendar.current.dateComponents([.year, .month, .day], from: Date())
+        return Day(year: c.year ?? 1970, month: c.month ?? 1, day: c.day ?? 1) ?? Day(ordinal: 0)
+    }
+
+    static func sha256(_ path: String) throws -> String {
+        "sha256:" + SHA256.hash(data: try readBytes(path)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// A mail server's `address,last_login` export; dates as ISO days or timestamps.
+    static func readLastLogins(_ path: String) throws -> [String: Day] {
+        let text = try TextDecoder.decode(readBytes(path), declared: nil, file: path).text
+        var out: [String: Day] = [:]
+        var problems: [String] = []
+        do {
+            try CSVReader.forEachRecord(text) { r in
+                guard r.fields.count >= 2, r.fields[0].contains("@") else { return }  // the header, blank lines
+                let stamp = String(r.fields[1].prefix(10))
+                guard let day = Day(parsing: stamp) ?? Day(generalizedTime: r.fields[1]) else {
+                    problems.append("\(path):\(r.line):2: last_login \"\(r.fields[1])\" is not a date")
+                    return
+                }
+                let address = r.fields[0].lowercased()
+                out[address] = max(out[address] ?? day, day)
+            }
+        } catch {
+            throw Failure("\(path):\(error.line):\(error.column): \(error.message)")
+        }
+        guard problems.isEmpty else { throw Failure(problems.joined(separator: "\n")) }
+        return out
+    }
+
+    static func writeFile(_ path: String, _ data: Data, mode: mode_t) throws {
+        let tmp = path + ".tmp-\(getpid())"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode)
+        guard fd >= 0 else { throw Failure(String(cString: strerror(errno))) }
+        let ok = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) == $0.count }
+        fsync(fd)
+        close(fd)
+        guard ok, rename(tmp, path) == 0 else {
+            unlink(tmp)
+            throw Failure(String(cString: strerror(errno)))
+        }
+    }
+}
