@@ -10,7 +10,7 @@ struct RosterCommandTests {
     func sampleText() throws {
         let out = try rostersync(["roster", "--units", samples + "/units.csv", "--staff", samples + "/staff.csv"])
         #expect(out.status == 0, "\(out.stderr)")
-        #expect(out.stdout.contains("Units (16)") && out.stdout.contains("Staff (300)"))
+        #expect(out.stdout.contains("Units (20)") && out.stdout.contains("Staff (300)"))
         #expect(out.stdout.contains("000005  Y Moan Ênuôl  [TCCB] active"))
         #expect(out.stdout.contains("→  annv2@cema.gov.vn"))
     }

@@ -4,6 +4,7 @@ import RosterSync
 // roster-gen: realistic, deterministic HR rosters for samples, tests and benchmarks.
 //
 //   roster-gen --staff N [--seed S] --out DIR [--encodings]
+//   roster-gen mutate --from DIR --out DIR --as-of YYYY-MM-DD [--seed S]   (see Mutate.swift)
 //
 // Writes DIR/units.csv and DIR/staff.csv (UTF-8, English headers, ISO dates). With
 // --encodings it also writes DIR/encodings/staff.<enc>.csv: the same staff roster with
@@ -57,6 +58,14 @@ func arg(_ name: String) -> String? {
     return CommandLine.arguments[i + 1]
 }
 
+if CommandLine.arguments.dropFirst().first == "mutate" {
+    do { try runMutate() } catch {
+        FileHandle.standardError.write(Data("roster-gen: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
+}
+
 guard let out = arg("--out"), let n = Int(arg("--staff") ?? "") , n > 0 else {
     FileHandle.standardError.write(Data("usage: roster-gen --staff N [--seed S] --out DIR [--encodings]\n".utf8))
     exit(2)
@@ -68,7 +77,7 @@ struct Person { var id, name, unit, title, status: String; var start: Day; var e
 
 // Units: the agency's departments, then sub-units until there is about one unit per 100 people.
 var units = topUnits.map { Unit(code: $0.0, name: $0.1, parent: nil) }
-let wantedUnits = max(units.count, n / 100)
+let wantedUnits = units.count + max(4, n / 100)  // departments, and sub-units: about one unit per 100 people
 var s = 0
 while units.count < wantedUnits {
     let parent = units[s % topUnits.count]

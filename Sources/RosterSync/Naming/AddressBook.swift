@@ -38,10 +38,16 @@ public struct AddressBook: Sendable {
         let suffix = "@" + domain.lowercased()
 
         // 1. What is already held keeps its address: the directory first, then HR's emails.
-        for (code, local) in existing.units.sorted(by: { $0.key < $1.key }) where roster.units.contains(where: { $0.code == code }) {
+        let unitRows = Dictionary(roster.units.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+        for (code, local) in existing.units.sorted(by: { $0.key < $1.key }) {
+            guard let row = unitRows[code] else { continue }
+            taken.insert(local)  // a renamed unit's old address lives on as an alias: never reissued
+            // The mailbox column asking for another address is how HR renames a unit mailbox.
+            if let wanted = row.mailbox.map({ LocalPartPattern.sanitize($0.hasSuffix(suffix) ? String($0.dropLast(suffix.count)) : $0) }), wanted != local {
+                continue
+            }
             units[code] = local
             origin[code] = .directory
-            taken.insert(local)
         }
         for (id, local) in existing.people.sorted(by: { $0.key < $1.key }) {
             people[id] = local

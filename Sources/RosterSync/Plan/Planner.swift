@@ -422,19 +422,27 @@ private struct PlanBuilder {
                     ], assertion: .and([identity, .equality("rsState", EntryState.disabled.rawValue)]))]),
                     pending: false, due: nil)
             }
-            // Transfer: same entry, same address, same password; only its place changes.
+            // Transfer: same entry, same address, same password; its place and unit code change.
+            var moved = false
             if let target = unitDN[p.unitCode], dn.parent != target, !pendingUnits.contains(p.unitCode) {
                 let newDN = target.child(dn.rdn ?? DN.RDN(type: "uid", value: acct.uid ?? ""))
                 let fromCode = acct.unitCode
+                var ops: [PlannedOperation] = [.rename(dn: dn.string, newRDN: dn.rdn?.description ?? "", newSuperior: target.string, assertion: identity)]
+                var attrs: [AttributeChange] = []
+                if acct.unitCode != p.unitCode {
+                    attrs.append(AttributeChange("departmentNumber", old: acct.unitCode.map { [$0] } ?? [], new: [p.unitCode]))
+                    ops.append(.modify(dn: newDN.string, modifications: [.replace("departmentNumber", [p.unitCode])], assertion: identity))
+                }
                 add(Change(
                     kind: .moveAccount, dn: dn.string, newDN: newDN.string, employeeId: p.employeeId, unitCode: p.unitCode,
                     groupUnit: p.unitCode, subject: subject,
                     reason: "transferred" + (fromCode.map { " from \(unitLabel($0))" } ?? "") + " to \(unitLabel(p.unitCode)); same address, same password",
-                    operations: [.rename(dn: dn.string, newRDN: dn.rdn?.description ?? "", newSuperior: target.string, assertion: identity)]),
+                    attributes: attrs, operations: ops),
                     pending: false, due: nil)
                 dn = newDN
+                moved = true
             }
-            planUpdate(p, acct, dn: dn)
+            planUpdate(p, acct, dn: dn, skipping: moved ? ["departmentNumber"] : [])
             planInactivity(p, acct, dn: dn)
         }
         // Managed accounts that no roster row claims: the person left without a row saying so.
@@ -492,7 +500,7 @@ private struct PlanBuilder {
         }
     }
 
-    mutating func planUpdate(_ p: StaffRecord, _ a: DirectoryAccount, dn: DN) {
+    mutating func planUpdate(_ p: StaffRecord, _ a: DirectoryAccount, dn: DN, skipping: Set<String> = []) {
         let current: [String: [String]] = [
             "cn": a.cn.map { [$0] } ?? [], "sn": a.sn.map { [$0] } ?? [], "givenName": a.givenName.map { [$0] } ?? [],
             "displayName": a.displayName.map { [$0] } ?? [], "title": a.title.map { [$0] } ?? [],
@@ -501,7 +509,7 @@ private struct PlanBuilder {
         var mods: [LDAPModification] = []
         var attrs: [AttributeChange] = []
         var asserted: [Filter] = [.equality("employeeNumber", p.employeeId)]
-        for (name, wanted) in personAttributes(p) {
+        for (name, wanted) in personAttributes(p) where !skipping.contains(name) {
             let old = current[name] ?? []
             guard old != wanted else { continue }
             attrs.append(AttributeChange(name, old: old, new: wanted))

@@ -15,6 +15,21 @@ public struct UnitRecord: Sendable, Hashable, Codable {
     public var effectiveDate: Day?
     /// Where it came from, for messages.
     public var line: Int
+
+    public init(
+        code: String, name: String, parentCode: String? = nil, mailbox: String? = nil, headEmployeeId: String? = nil,
+        previousCode: String? = nil, status: UnitStatus = .active, effectiveDate: Day? = nil, line: Int = 0
+    ) {
+        self.code = code
+        self.name = name
+        self.parentCode = parentCode
+        self.mailbox = mailbox
+        self.headEmployeeId = headEmployeeId
+        self.previousCode = previousCode
+        self.status = status
+        self.effectiveDate = effectiveDate
+        self.line = line
+    }
 }
 
 public enum UnitStatus: String, Sendable, Codable { case active, dissolved }
@@ -33,6 +48,22 @@ public struct StaffRecord: Sendable, Hashable, Codable {
     public var endDate: Day?
     public var phone: String?
     public var line: Int
+
+    public init(
+        employeeId: String, fullName: String, unitCode: String, title: String? = nil, email: String? = nil,
+        status: StaffStatus = .active, startDate: Day? = nil, endDate: Day? = nil, phone: String? = nil, line: Int = 0
+    ) {
+        self.employeeId = employeeId
+        self.fullName = fullName
+        self.unitCode = unitCode
+        self.title = title
+        self.email = email
+        self.status = status
+        self.startDate = startDate
+        self.endDate = endDate
+        self.phone = phone
+        self.line = line
+    }
 }
 
 public enum StaffStatus: String, Sendable, Codable {
