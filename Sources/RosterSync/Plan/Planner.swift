@@ -156,7 +156,8 @@ private struct PlanBuilder {
             if let l = local(d?.mail) { existing.units[u.code] = l }
         }
         // Addresses of accounts no roster person claims stay taken too: never reissued.
-        let reservedTaken = snapshot.accounts.filter { !matched.contains($0.dn.normalized) }.compactMap { local($0.mail) }
+        let claimed = Set(accountOf.values.map(\.dn.normalized))
+        let reservedTaken = snapshot.accounts.filter { !claimed.contains($0.dn.normalized) }.compactMap { local($0.mail) }
             + snapshot.units.filter { u in !input.roster.units.contains { $0.code == u.code } }.compactMap { local($0.mail) }
         book = AddressBook(
             roster: input.roster, domain: domain, pattern: cfg.mail.pattern,

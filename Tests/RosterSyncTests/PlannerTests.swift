@@ -1,0 +1,210 @@
+import Foundation
+import LDAPModel
+import RosterSync
+import Testing
+
+/// Pure planner tests: rosters and directory snapshots as plain values, no server.
+@Suite("Planner rules")
+struct PlannerTests {
+    let base = "ou=units,dc=cema,dc=gov,dc=vn"
+    let config: Config = {
+        let yaml = """
+            directory:
+              uris: [ldapi:///]
+              base: dc=cema,dc=gov,dc=vn
+              bind:
+                method: sasl-external
+            mail:
+              domain: cema.gov.vn
+            state_dir: /tmp
+            protected:
+              - uid=ubdt,ou=vp,ou=units,dc=cema,dc=gov,dc=vn
+            """
+        return try! Config.parse(yaml: yaml, path: "/etc/rostersync/config.yaml")
+    }()
+
+    func roster(units: String = "unit_code,unit_name,mailbox\nVP,Văn phòng,vp\nPC,Vụ Pháp chế,pc\n", staff: String) throws -> Roster {
+        try RosterParser().parse(unitsText: units, unitsFile: "u.csv", staffText: staff, staffFile: "s.csv")
+    }
+
+    func unitEntry(_ code: String, _ ou: String, parent: String? = nil, extra: [String: [String]] = [:]) -> LDAPEntry {
+        var attrs: [String: [String]] = ["objectClass": ["organizationalUnit", "rsUnit"], "ou": [ou], "rsUnitCode": [code], "rsState": ["active"],
+                                         "mail": ["\(ou)@cema.gov.vn"], "displayName": [code == "VP" ? "Văn phòng" : "Vụ Pháp chế"]]
+        for (k, v) in extra { attrs[k] = v }
+        return LDAPEntry(dn: "ou=\(ou),\(parent ?? base)", attributes: attrs.mapValues { $0.map { Data($0.utf8) } })
+    }
+
+    func person(_ id: String, _ uid: String, name: String, unit: String = "VP", ou: String = "vp", managed: Bool = true, _ extra: [String: [String]] = [:]) -> LDAPEntry {
+        let n = PersonName(parsing: name)
+        var attrs: [String: [String]] = [
+            "objectClass": ["inetOrgPerson"] + (managed ? ["rsAccount"] : []), "uid": [uid], "cn": [name], "sn": [n.family], "givenName": [n.given],
+            "displayName": [name], "mail": ["\(uid)@cema.gov.vn"], "employeeNumber": [id], "departmentNumber": [unit],
+            "rsState": ["active"], "createTimestamp": ["20260101000000Z"],
+        ]
+        if !managed { attrs["rsState"] = nil }
+        for (k, v) in extra { attrs[k] = v }
+        return LDAPEntry(dn: "uid=\(uid),ou=\(ou),\(base)", attributes: attrs.compactMapValues { $0.isEmpty ? nil : $0.map { Data($0.utf8) } })
+    }
+
+    func plan(_ r: Roster, _ entries: [LDAPEntry], asOf: String = "2026-11-29", logins: [String: Day] = [:], units: Set<String> = []) -> Plan {
+        let snapshot = DirectorySnapshot(entries: entries, unitsBase: try! DN(base))
+        return Planner.plan(PlannerInput(roster: r, snapshot: snapshot, config: config, asOf: Day(parsing: asOf)!, lastLogins: logins, units: units))
+    }
+
+    func kinds(_ p: Plan) -> [String] { p.changes.map { "\($0.kind.rawValue) \($0.employeeId ?? $0.unitCode ?? $0.dn)" } }
+
+    var directory: [LDAPEntry] { [unitEntry("VP", "vp"), unitEntry("PC", "pc")] }
+
+    @Test("an empty directory gets units then accounts, parents first, in a deterministic order")
+    func initialLoad() throws {
+        let r = try roster(units: "unit_code,unit_name,parent_code\nVP,Văn phòng,\nVP-1,Phòng Một,VP\n", staff: "employee_id,full_name,unit_code\n2,Lê Thị Bình,VP-1\n1,Nguyễn Văn An,VP\n")
+        let p = plan(r, [])
+        #expect(kinds(p) == ["createUnit VP", "createUnit VP-1", "createAccount 1", "createAccount 2"])
+        #expect(p.changes[1].dn == "ou=pm,ou=vp,\(base)")
+        #expect(p.changes[3].dn == "uid=binhlt,ou=pm,ou=vp,\(base)")
+    }
+
+    @Test("a transfer is one move of the same entry with its unit code; same uid and address")
+    func transfer() throws {
+        let r = try roster(staff: "employee_id,full_name,unit_code\n1,Nguyễn Văn An,PC\n")
+        let p = plan(r, directory + [person("1", "annv", name: "Nguyễn Văn An", ["pwdLastSuccess": ["20261120000000Z"]])])
+        #expect(kinds(p) == ["moveAccount 1"])
+        let c = p.changes[0]
+        #expect(c.newDN == "uid=annv,ou=pc,\(base)")
+        #expect(c.operations.count == 2)
+        #expect(c.attributes == [AttributeChange("departmentNumber", old: ["VP"], new: ["PC"])])
+    }
+
+    @Test("no login for 3 months locks, counted from creation if never; on leave and exempt are spared")
+    func inactivity() throws {
+        let r = try roster(staff: "employee_id,full_name,unit_code,status\n1,Nguyễn Văn An,VP,active\n2,Lê Văn Bình,VP,on_leave\n3,Trần Văn Cường,VP,active\n4,Phạm Văn Dũng,VP,active\n5,Hồ Văn Em,VP,active\n")
+        let entries = directory + [
+            person("1", "annv", name: "Nguyễn Văn An", logins: ()),  // created 2026-01-01, never logged in
+            person("2", "binhlv", name: "Lê Văn Bình", logins: ()),
+            person("3", "cuongtv", name: "Trần Văn Cường", ["pwdLastSuccess": ["20261101083000Z"]]),
+            person("4", "dungpv", name: "Phạm Văn Dũng", ["rsLockExemptUntil": ["20270101000000Z"]]),
+            person("5", "emhv", name: "Hồ Văn Em", logins: ()),
+        ]
+        // Em logged in to a mail server that does not bind to LDAP: its export says so.
+        let p = plan(r, entries, logins: ["emhv@cema.gov.vn": Day(parsing: "2026-11-20")!])
+        #expect(kinds(p) == ["lockAccount 1"])
+        #expect(p.changes[0].reason.contains("never logged in since the mailbox was created on 2026-01-01"))
+        // Just short of three months: nothing.
+        #expect(plan(r, entries, asOf: "2026-03-31").changes.isEmpty)
+    }
+
+    @Test("unused 6 months deletes, but only after 3 months locked; a departed account is deleted after the retention")
+    func deletions() throws {
+        let r = try roster(staff: "employee_id,full_name,unit_code,status,end_date\n1,Nguyễn Văn An,VP,active,\n2,Lê Văn Bình,VP,departed,2026-01-31\n")
+        let locked: [String: [String]] = ["rsState": ["locked"], "rsStateSince": ["20260901000000Z"], "pwdAccountLockedTime": ["000001010000Z"]]
+        let disabled: [String: [String]] = ["rsState": ["disabled"], "rsStateSince": ["20260201000000Z"], "pwdAccountLockedTime": ["000001010000Z"]]
+        let entries = directory + [person("1", "annv", name: "Nguyễn Văn An", locked), person("2", "binhlv", name: "Lê Văn Bình", disabled)]
+        // Locked only since September: not three months yet on 2026-11-29.
+        #expect(kinds(plan(r, entries, asOf: "2026-11-29")) == ["deleteAccount 2"])
+        #expect(kinds(plan(r, entries, asOf: "2026-12-01")) == ["deleteAccount 1", "deleteAccount 2"])
+        // Before the retention the deletion is only scheduled.
+        let early = plan(r, entries, asOf: "2026-06-01")
+        #expect(early.changes.isEmpty)
+        #expect(early.scheduled.map(\.kind) == [.deleteAccount])
+        #expect(early.scheduled[0].due?.description == "2026-07-31")
+    }
+
+    @Test("departure disables at once; a departed person back in the roster is enabled; future dates are scheduled")
+    func lifecycle() throws {
+        let staff = "employee_id,full_name,unit_code,status,start_date,end_date\n1,Nguyễn Văn An,VP,departed,,2026-11-01\n2,Lê Văn Bình,VP,active,,\n3,Trần Thị Hoa,VP,active,2026-12-15,\n4,Phạm Văn Dũng,VP,active,,2027-01-31\n"
+        let entries = directory + [
+            person("1", "annv", name: "Nguyễn Văn An", ["pwdLastSuccess": ["20261120000000Z"]]),
+            person("2", "binhlv", name: "Lê Văn Bình", ["rsState": ["disabled"], "rsStateSince": ["20261001000000Z"], "pwdLastSuccess": ["20261120000000Z"]]),
+            person("4", "dungpv", name: "Phạm Văn Dũng", ["pwdLastSuccess": ["20261120000000Z"]]),
+        ]
+        let p = plan(try roster(staff: staff), entries)
+        #expect(kinds(p) == ["enableAccount 2", "disableAccount 1"])
+        let disable = try #require(p.changes.first { $0.kind == .disableAccount })
+        guard case let .modify(_, mods, assertion) = disable.operations[0] else { Issue.record("not a modify"); return }
+        #expect(mods.contains(.replace("pwdAccountLockedTime", ["000001010000Z"])))
+        #expect(assertion?.description == "(&(employeeNumber=1)(rsState=active))")
+        #expect(p.scheduled.map { "\($0.kind.rawValue) \($0.employeeId ?? "") \($0.due?.description ?? "")" } == [
+            "createAccount 3 2026-12-15", "disableAccount 4 2027-01-31",
+        ])
+    }
+
+    @Test("a new mailbox in the unit roster renames the unit; the old address stays an alias until the transition ends")
+    func renameAndAlias() throws {
+        let r = try roster(units: "unit_code,unit_name,mailbox\nVP,Văn phòng,vanphong\nPC,Vụ Pháp chế,pc\n", staff: "employee_id,full_name,unit_code\n1,Nguyễn Văn An,VP\n")
+        let entries = directory + [person("1", "annv", name: "Nguyễn Văn An", ["pwdLastSuccess": ["20261120000000Z"]])]
+        let p = plan(r, entries)
+        #expect(kinds(p) == ["renameUnit VP"])
+        #expect(p.changes[0].newDN == "ou=vanphong,\(base)")
+        #expect(p.changes[0].reason.contains("vp@cema.gov.vn becomes vanphong@cema.gov.vn; the old address keeps working until 2027-02-27"))
+        // After the transition, the alias goes.
+        let renamed = [unitEntry("VP", "vanphong", extra: ["mail": ["vanphong@cema.gov.vn"], "mailLocalAddress": ["vp@cema.gov.vn"], "rsExpiringAlias": ["vp@cema.gov.vn 20270227000000Z"]]),
+                       unitEntry("PC", "pc"), person("1", "annv", name: "Nguyễn Văn An", ou: "vanphong", ["pwdLastSuccess": ["20270220000000Z"]])]
+        #expect(plan(r, renamed, asOf: "2027-02-26").changes.isEmpty)
+        let later = plan(r, renamed, asOf: "2027-02-27")
+        #expect(kinds(later) == ["updateUnit VP"])
+        #expect(later.changes[0].reason == "transitional alias vp@cema.gov.vn expired on 2027-02-27")
+    }
+
+    @Test("adoption by employee number or by email; an ambiguous match is disputed and left alone")
+    func adoption() throws {
+        let r = try roster(staff: "employee_id,full_name,unit_code,email\n1,Nguyễn Văn An,VP,\n2,Lê Văn Bình,VP,binh.le@cema.gov.vn\n3,Trần Văn Cường,VP,cuong@cema.gov.vn\n")
+        let entries = directory + [
+            person("1", "annv", name: "Nguyễn Văn An", managed: false, ["pwdLastSuccess": ["20261120000000Z"]]),
+            person("", "binh.le", name: "Lê Văn Bình", managed: false, ["employeeNumber": [], "pwdLastSuccess": ["20261120000000Z"]]),
+            person("99", "cuong", name: "Trần Văn Cường", managed: false, ["pwdLastSuccess": ["20261120000000Z"]]),
+        ]
+        let p = plan(r, entries)
+        #expect(kinds(p).contains("adoptAccount 1") && kinds(p).contains("adoptAccount 2"))
+        #expect(!kinds(p).contains { $0.hasSuffix(" 3") && !$0.hasPrefix("createAccount") })
+        #expect(p.disputes.map(\.dn) == ["uid=cuong,ou=vp,\(base)"])
+        // The disputed entry keeps its address; the newcomer gets one of their own.
+        let create = try #require(p.changes.first { $0.kind == .createAccount && $0.employeeId == "3" })
+        #expect(create.dn == "uid=cuongtv,ou=vp,\(base)")
+    }
+
+    @Test("protected entries never appear; unknown entries are orphans with no operation")
+    func protectedAndOrphans() throws {
+        let r = try roster(staff: "employee_id,full_name,unit_code\n1,Nguyễn Văn An,VP\n")
+        let shared = LDAPEntry(dn: "uid=ubdt,ou=vp,\(base)", attributes: ["objectClass": [Data("inetOrgPerson".utf8)], "uid": [Data("ubdt".utf8)], "mail": [Data("ubdt@cema.gov.vn".utf8)]])
+        let stray = LDAPEntry(dn: "cn=printer,ou=vp,\(base)", attributes: ["objectClass": [Data("inetOrgPerson".utf8)], "cn": [Data("printer".utf8)]])
+        let p = plan(r, directory + [person("1", "annv", name: "Nguyễn Văn An", ["pwdLastSuccess": ["20261120000000Z"]]), shared, stray])
+        #expect(!p.changes.contains { $0.dn.contains("ubdt") })
+        #expect(kinds(p) == ["orphan cn=printer,ou=vp,\(base)"])
+        #expect(p.changes[0].operations.isEmpty)
+    }
+
+    @Test("a dissolved unit that still has active people is not dissolved but disputed")
+    func dissolveBlocked() throws {
+        let r = try roster(units: "unit_code,unit_name,mailbox,status\nVP,Văn phòng,vp,active\nPC,Vụ Pháp chế,pc,dissolved\n", staff: "employee_id,full_name,unit_code\n1,Nguyễn Văn An,PC\n")
+        let p = plan(r, directory + [person("1", "annv", name: "Nguyễn Văn An", unit: "PC", ou: "pc", ["pwdLastSuccess": ["20261120000000Z"]])])
+        #expect(p.changes.isEmpty)
+        #expect(p.disputes.first?.reason.contains("1 active people still belong to it") == true)
+    }
+
+    @Test("the plan does not depend on row order, and --unit keeps one unit's changes")
+    func determinismAndFilter() throws {
+        let rows = (1...40).map { "\($0),\(["Nguyễn Văn An", "Lê Thị Bình", "Trần Văn An"][$0 % 3]),\($0 % 2 == 0 ? "VP" : "PC")" }
+        let a = try roster(staff: "employee_id,full_name,unit_code\n" + rows.joined(separator: "\n"))
+        var rng = SeededRandom(seed: 9)
+        let b = try roster(staff: "employee_id,full_name,unit_code\n" + rows.shuffled(using: &rng).joined(separator: "\n"))
+        #expect(plan(a, directory).json() == plan(b, directory).json())
+        let onlyPC = plan(a, directory, units: ["PC"])
+        #expect(onlyPC.changes.count == 20 && onlyPC.changes.allSatisfy { $0.groupUnit == "PC" })
+    }
+
+    @Test("LDIF: non-ASCII values in base64, one record per operation, modify blocks closed by '-'")
+    func ldif() throws {
+        let p = plan(try roster(staff: "employee_id,full_name,unit_code\n1,Nguyễn Văn An,PC\n"), directory + [person("1", "annv", name: "Nguyễn Văn An", ["pwdLastSuccess": ["20261120000000Z"]])])
+        let text = p.ldif()
+        #expect(text.contains("dn: uid=annv,ou=vp,\(base)\nchangetype: modrdn\nnewrdn: uid=annv\ndeleteoldrdn: 1\nnewsuperior: ou=pc,\(base)\n"))
+        #expect(text.contains("changetype: modify\nreplace: departmentNumber\ndepartmentNumber: PC\n-\n"))
+        #expect(LDIF.line("cn", "Nguyễn") == "cn:: \(Data("Nguyễn".utf8).base64EncodedString())\n")
+        #expect(LDIF.line("cn", " lead") .hasPrefix("cn:: "))
+        #expect(LDIF.line("cn", "plain") == "cn: plain\n")
+    }
+}
+
+extension PlannerTests {
+    /// An account that has never logged in (the default entry has no pwdLastSuccess).
+    func person(_ id: String, _ uid: String, name: String, logins: ()) -> LDAPEntry { person(id, uid, name: name) }
+}
