@@ -34,7 +34,8 @@ test-asan: deps
 
 ## demo: build, start a throwaway slapd in $(DEMO_DIR), check it with rostersync, show the tree
 demo: deps
-	@swift build -c release --product rostersync 2>&1 | grep -E 'error|warning:' || true
+	@swift build -c release --product rostersync 2>&1 | grep -E "error|warning:" || true
+	@swift build -c release --product roster-gen 2>&1 | grep -E "error|warning:" || true
 	@scripts/demo "$(DEMO_DIR)"
 
 demo-stop:

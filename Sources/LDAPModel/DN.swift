@@ -12,32 +12,39 @@ public struct DN: Sendable, Hashable, CustomStringConvertible, Comparable {
         public var value: String
         public init(type: String, value: String) {
             self.type = type
-            self.value = value.precomposedStringWithCanonicalMapping
+            self.value = value.utf8.allSatisfy { $0 < 0x80 } ? value : value.precomposedStringWithCanonicalMapping
         }
     }
 
     /// A relative distinguished name: usually one AVA, several when multi-valued (`a=1+b=2`).
     public struct RDN: Sendable, Hashable, CustomStringConvertible {
-        public var avas: [AVA]
-        public init(_ avas: [AVA]) { self.avas = avas }
-        public init(type: String, value: String) { self.avas = [AVA(type: type, value: value)] }
+        public let avas: [AVA]
+        /// The comparison form, computed once: planning 100,000 entries compares DNs millions of times.
+        let key: String
+        public init(_ avas: [AVA]) {
+            self.avas = avas
+            self.key = avas.map { "\($0.type.lowercased())=\(DN.foldForComparison($0.value))" }.sorted().joined(separator: "+")
+        }
+        public init(type: String, value: String) { self.init([AVA(type: type, value: value)]) }
         public var description: String {
             avas.map { "\($0.type)=\(DN.escape($0.value))" }.joined(separator: "+")
         }
         /// The value of the first AVA: what `uid=annv` means by `annv`.
         public var value: String { avas.first?.value ?? "" }
         public var type: String { avas.first?.type ?? "" }
-        public static func == (a: RDN, b: RDN) -> Bool { a.comparisonKey == b.comparisonKey }
-        public func hash(into h: inout Hasher) { h.combine(comparisonKey) }
-        var comparisonKey: String {
-            avas.map { "\($0.type.lowercased())=\(DN.foldForComparison($0.value))" }.sorted().joined(separator: "+")
-        }
+        public static func == (a: RDN, b: RDN) -> Bool { a.key == b.key }
+        public func hash(into h: inout Hasher) { h.combine(key) }
     }
 
     /// Most specific first, as written: `uid=a,ou=b,dc=c` is `[uid=a, ou=b, dc=c]`.
-    public var rdns: [RDN]
+    public let rdns: [RDN]
+    /// A key equal for DNs that compare equal; handy as a dictionary key that prints.
+    public let normalized: String
 
-    public init(rdns: [RDN]) { self.rdns = rdns }
+    public init(rdns: [RDN]) {
+        self.rdns = rdns
+        self.normalized = rdns.map(\.key).joined(separator: ",")
+    }
 
     /// The root DSE's empty name.
     public static let root = DN(rdns: [])
@@ -45,13 +52,29 @@ public struct DN: Sendable, Hashable, CustomStringConvertible, Comparable {
     /// Parses an RFC 4514 string. Throws `DNError` naming the offset of the first problem.
     public init(_ string: String) throws(DNError) {
         var parser = DNParser(string)
-        self.rdns = try parser.parse()
+        self.init(rdns: try parser.parse())
     }
 
     public var description: String { rdns.map(\.description).joined(separator: ",") }
     public var string: String { description }
 
     public var isRoot: Bool { rdns.isEmpty }
+
+    /// The number of RDNs of a DN string, without parsing it (escaped commas do not count).
+    public static func depth(of string: String) -> Int {
+        guard !string.isEmpty else { return 0 }
+        var n = 1, escaped = false, quoted = false
+        for b in string.utf8 {
+            if escaped { escaped = false; continue }
+            switch b {
+            case UInt8(ascii: "\\"): escaped = true
+            case UInt8(ascii: "\""): quoted.toggle()
+            case UInt8(ascii: ","), UInt8(ascii: ";"): if !quoted { n += 1 }
+            default: break
+            }
+        }
+        return n
+    }
     public var rdn: RDN? { rdns.first }
     public var parent: DN? { rdns.isEmpty ? nil : DN(rdns: Array(rdns.dropFirst())) }
 
@@ -72,13 +95,15 @@ public struct DN: Sendable, Hashable, CustomStringConvertible, Comparable {
 
     /// Comparison as a directory does it for the caseIgnoreMatch attributes DNs are made of:
     /// attribute types and values case-insensitive, insignificant spaces folded.
-    public static func == (a: DN, b: DN) -> Bool { a.rdns == b.rdns }
-    public func hash(into h: inout Hasher) { h.combine(rdns) }
-    /// A key equal for DNs that compare equal; handy as a dictionary key that prints.
-    public var normalized: String { rdns.map(\.comparisonKey).joined(separator: ",") }
+    public static func == (a: DN, b: DN) -> Bool { a.normalized == b.normalized }
+    public func hash(into h: inout Hasher) { h.combine(normalized) }
     public static func < (a: DN, b: DN) -> Bool { a.normalized < b.normalized }
 
     static func foldForComparison(_ value: String) -> String {
+        if value.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x20 }) {
+            // The usual case (uid, ou, dc values): ASCII without spaces, lower-cased by hand.
+            return String(decoding: value.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }, as: UTF8.self)
+        }
         let folded = value.precomposedStringWithCanonicalMapping.lowercased()
         return folded.split(whereSeparator: { $0 == " " }).joined(separator: " ")
     }

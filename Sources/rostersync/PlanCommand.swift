@@ -34,6 +34,8 @@ struct PlanCommand: ParsableCommand {
     var format: Format = .text
     @Option(help: ArgumentHelp("Also save the plan as JSON here, for `rostersync apply`.", valueName: "PLAN.json"))
     var out: String?
+    @Flag(help: "Print how long reading the rosters, reading the directory and planning took (stderr).")
+    var timings = false
 
     func validate() throws {
         if let asOf, Day(parsing: asOf) == nil { throw ValidationError("--as-of \(asOf): expected a date such as 2026-12-31") }
@@ -42,7 +44,7 @@ struct PlanCommand: ParsableCommand {
     func run() throws {
         let plan: Plan
         do {
-            plan = try Frontend.makePlan(configPath: options.config, units: units, staff: staff, asOf: asOf, unitFilter: unitFilter)
+            plan = try Frontend.makePlan(configPath: options.config, units: units, staff: staff, asOf: asOf, unitFilter: unitFilter, timings: timings)
         } catch let e as RosterValidationError {
             for issue in e.issues { printError(issue.description) }
             printError("rostersync: \(e.issues.count) problem\(e.issues.count == 1 ? "" : "s") in the rosters; no plan was made")
@@ -70,7 +72,14 @@ struct PlanCommand: ParsableCommand {
 
 extension Frontend {
     /// Config + rosters + directory → plan. Shared by plan, sync and the reports.
-    static func makePlan(configPath: String, units: String?, staff: String?, asOf: String?, unitFilter: [String]) throws -> Plan {
+    static func makePlan(configPath: String, units: String?, staff: String?, asOf: String?, unitFilter: [String], timings: Bool = false) throws -> Plan {
+        var clock = DispatchTime.now()
+        func lap(_ what: String) {
+            guard timings else { return }
+            let now = DispatchTime.now()
+            printError(String(format: "timing: %@ %.3f s", what, Double(now.uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9))
+            clock = now
+        }
         let config = try loadConfig(configPath)
         guard let unitsPath = units ?? config.rosters.units, let staffPath = staff ?? config.rosters.staff else {
             throw Failure("give --units FILE and --staff FILE, or rosters.units and rosters.staff in \(configPath)")
@@ -87,6 +96,7 @@ extension Frontend {
         let known = Set(loaded.roster.units.map(\.code))
         for code in unitFilter where !known.contains(code) { throw Failure("--unit \(code): no such unit in the unit roster") }
         let lastLogins = try config.policy.lastLoginFile.map(readLastLogins) ?? [:]
+        lap("read rosters (\(loaded.roster.staff.count) people)")
 
         let conn = try connect(config)
         var snapshot = DirectorySnapshot()
@@ -94,10 +104,12 @@ extension Frontend {
             base: config.directory.base.string, filter: .or([.equality("objectClass", "organizationalUnit"), .equality("objectClass", "person")]),
             attributes: DirectorySnapshot.attributes, pageSize: config.directory.pageSize
         ) { snapshot.add($0, unitsBase: config.directory.unitsBase) }
+        lap("read directory (\(snapshot.accounts.count + snapshot.units.count + snapshot.others.count) entries)")
         var plan = Planner.plan(PlannerInput(
             roster: loaded.roster, snapshot: snapshot, config: config, asOf: day, lastLogins: lastLogins,
             units: Set(unitFilter), directory: "\(conn.uri) \(config.directory.base)"))
         plan.inputs = [unitsPath: try sha256(unitsPath), staffPath: try sha256(staffPath)]
+        lap("plan (\(plan.changes.count) changes)")
         return plan
     }
 

@@ -23,7 +23,15 @@ extension Config {
         }
         let folder = (path as NSString).deletingLastPathComponent
         let r = ConfigReader(file: path, folder: folder.isEmpty ? "." : folder)
-        return try r.config(root)
+        // The reader uses untyped throws: typed throws through closures returning large
+        // structs miscompiled in optimized builds here (a corrupted Config, seen as a crash).
+        do {
+            return try r.config(root)
+        } catch let e as ConfigError {
+            throw e
+        } catch {
+            throw ConfigError(file: path, line: 0, column: 0, key: "", message: "\(error)")
+        }
     }
 }
 
@@ -37,7 +45,7 @@ private struct ConfigReader {
     }
 
     /// A mapping's entries, refusing keys not in `allowed` and duplicate keys.
-    func mapping(_ node: Node, _ key: String, allowed: [String]) throws(ConfigError) -> [String: Node] {
+    func mapping(_ node: Node, _ key: String, allowed: [String]) throws -> [String: Node] {
         guard case let .mapping(m) = node else { throw error(node, key, "expected a mapping of keys (\(allowed.joined(separator: ", ")))") }
         var out: [String: Node] = [:]
         for (k, v) in m {
@@ -53,21 +61,21 @@ private struct ConfigReader {
         return out
     }
 
-    func string(_ node: Node?, _ key: String) throws(ConfigError) -> String? {
+    func string(_ node: Node?, _ key: String) throws -> String? {
         guard let node else { return nil }
         guard case let .scalar(s) = node else { throw error(node, key, "expected a single value") }
         if s.style == .plain, ["", "~", "null", "Null", "NULL"].contains(s.string) { return nil }
         return s.string
     }
 
-    func required(_ node: Node?, _ key: String, in parent: Node) throws(ConfigError) -> String {
+    func required(_ node: Node?, _ key: String, in parent: Node) throws -> String {
         guard let v = try string(node, key), !v.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw error(node ?? parent, key, "is required")
         }
         return v
     }
 
-    func bool(_ node: Node?, _ key: String, default d: Bool) throws(ConfigError) -> Bool {
+    func bool(_ node: Node?, _ key: String, default d: Bool) throws -> Bool {
         guard let s = try string(node, key) else { return d }
         switch s.lowercased() {
         case "true", "yes", "on": return true
@@ -76,7 +84,7 @@ private struct ConfigReader {
         }
     }
 
-    func number(_ node: Node?, _ key: String, default d: Double, range: ClosedRange<Double>) throws(ConfigError) -> Double {
+    func number(_ node: Node?, _ key: String, default d: Double, range: ClosedRange<Double>) throws -> Double {
         guard let s = try string(node, key) else { return d }
         guard let v = Double(s), range.contains(v) else {
             throw error(node, key, "expected a number from \(format(range.lowerBound)) to \(format(range.upperBound)), got \"\(s)\"")
@@ -84,7 +92,7 @@ private struct ConfigReader {
         return v
     }
 
-    func integer(_ node: Node?, _ key: String, default d: Int, range: ClosedRange<Int>) throws(ConfigError) -> Int {
+    func integer(_ node: Node?, _ key: String, default d: Int, range: ClosedRange<Int>) throws -> Int {
         guard let s = try string(node, key) else { return d }
         guard let v = Int(s), range.contains(v) else {
             throw error(node, key, "expected a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(s)\"")
@@ -94,7 +102,7 @@ private struct ConfigReader {
 
     func format(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
 
-    func list(_ node: Node?, _ key: String) throws(ConfigError) -> [(String, Node)] {
+    func list(_ node: Node?, _ key: String) throws -> [(String, Node)] {
         guard let node else { return [] }
         if case .scalar = node, let one = try string(node, key) { return [(one, node)] }
         guard case let .sequence(seq) = node else { throw error(node, key, "expected a list") }
@@ -106,7 +114,7 @@ private struct ConfigReader {
         return out
     }
 
-    func dn(_ value: String, _ node: Node?, _ key: String) throws(ConfigError) -> DN {
+    func dn(_ value: String, _ node: Node?, _ key: String) throws -> DN {
         do { return try DN(value) } catch { throw self.error(node, key, "not a valid DN: \(error.reason) (offset \(error.offset))") }
     }
 
@@ -114,7 +122,7 @@ private struct ConfigReader {
         value.hasPrefix("/") ? value : (folder as NSString).appendingPathComponent(value)
     }
 
-    func period(_ node: Node?, _ key: String, default d: Config.Period) throws(ConfigError) -> Config.Period {
+    func period(_ node: Node?, _ key: String, default d: Config.Period) throws -> Config.Period {
         guard let s = try string(node, key) else { return d }
         let parts = s.lowercased().split(separator: " ", omittingEmptySubsequences: true)
         if parts.count == 2, let n = Int(parts[0]), n > 0 {
@@ -128,7 +136,7 @@ private struct ConfigReader {
         throw error(node, key, "expected a period such as \"90 days\", \"12 weeks\" or \"3 months\", got \"\(s)\"")
     }
 
-    func config(_ root: Node) throws(ConfigError) -> Config {
+    func config(_ root: Node) throws -> Config {
         let top = try mapping(root, "", allowed: ["directory", "mail", "rosters", "policy", "state_dir", "protected"])
         guard let dirNode = top["directory"] else { throw error(root, "directory", "is required") }
         guard let mailNode = top["mail"] else { throw error(root, "mail", "is required") }
@@ -144,7 +152,7 @@ private struct ConfigReader {
         return Config(directory: directory, mail: mail, rosters: rosters, policy: policy, stateDir: stateDir, protected: protected)
     }
 
-    func directory(_ node: Node) throws(ConfigError) -> Config.Directory {
+    func directory(_ node: Node) throws -> Config.Directory {
         let k = "directory"
         let m = try mapping(node, k, allowed: ["uris", "base", "units_base", "bind", "tls", "connect_timeout", "operation_timeout", "window", "page_size"])
         let uris = try list(m["uris"], "\(k).uris")
@@ -156,7 +164,7 @@ private struct ConfigReader {
             }
         }
         let base = try dn(try required(m["base"], "\(k).base", in: node), m["base"], "\(k).base")
-        let unitsBase = try m["units_base"].map { n throws(ConfigError) in try dn(try required(n, "\(k).units_base", in: node), n, "\(k).units_base") }
+        let unitsBase = try m["units_base"].map { n throws in try dn(try required(n, "\(k).units_base", in: node), n, "\(k).units_base") }
             ?? base.child(type: "ou", value: "units")
         guard unitsBase == base || unitsBase.isDescendant(of: base) else {
             throw error(m["units_base"], "\(k).units_base", "must be \(k).base or below it")
@@ -175,7 +183,7 @@ private struct ConfigReader {
             pageSize: try integer(m["page_size"], "\(k).page_size", default: 1000, range: 1...100_000))
     }
 
-    func bind(_ node: Node) throws(ConfigError) -> Config.Bind {
+    func bind(_ node: Node) throws -> Config.Bind {
         let k = "directory.bind"
         let m = try mapping(node, k, allowed: ["method", "dn", "password_file", "password_env"])
         let method = try required(m["method"], "\(k).method", in: node)
@@ -201,7 +209,7 @@ private struct ConfigReader {
         }
     }
 
-    func tls(_ node: Node?) throws(ConfigError) -> Config.TLS {
+    func tls(_ node: Node?) throws -> Config.TLS {
         let k = "directory.tls"
         guard let node else { return Config.TLS(mode: "none", caFile: nil, verify: true) }
         let m = try mapping(node, k, allowed: ["mode", "ca_file", "verify"])
@@ -210,7 +218,7 @@ private struct ConfigReader {
         return Config.TLS(mode: mode, caFile: try string(m["ca_file"], "\(k).ca_file").map(path), verify: try bool(m["verify"], "\(k).verify", default: true))
     }
 
-    func mail(_ node: Node) throws(ConfigError) -> Config.Mail {
+    func mail(_ node: Node) throws -> Config.Mail {
         let k = "mail"
         let m = try mapping(node, k, allowed: ["domain", "shared_mailbox", "reserved", "pattern"])
         let domain = try required(m["domain"], "\(k).domain", in: node).lowercased()
@@ -228,7 +236,7 @@ private struct ConfigReader {
         return Config.Mail(domain: domain, sharedMailbox: shared.lowercased(), reserved: reserved, pattern: pattern)
     }
 
-    func rosters(_ node: Node?) throws(ConfigError) -> Config.Rosters {
+    func rosters(_ node: Node?) throws -> Config.Rosters {
         let k = "rosters"
         guard let node else { return Config.Rosters(units: nil, staff: nil, encoding: "auto", unitColumns: [:], staffColumns: [:]) }
         let m = try mapping(node, k, allowed: ["units", "staff", "encoding", "columns"])
@@ -254,9 +262,9 @@ private struct ConfigReader {
             encoding: encoding.lowercased(), unitColumns: unitColumns, staffColumns: staffColumns)
     }
 
-    func policy(_ node: Node?) throws(ConfigError) -> Config.Policy {
+    func policy(_ node: Node?) throws -> Config.Policy {
         let k = "policy"
-        let m = try node.map { n throws(ConfigError) in
+        let m = try node.map { n throws in
             try mapping(n, k, allowed: ["lock_after", "delete_unused_after", "disabled_retention", "rename_alias_transition", "new_mailbox_working_days", "last_login_file"])
         } ?? [:]
         let p = Config.Policy(

@@ -109,7 +109,7 @@ extension Plan {
     public func ldif() -> String {
         var out = "version: 1\n# rostersync plan as of \(asOf)" + (directory.isEmpty ? "" : " for \(directory)") + "\n"
         for c in changes where !c.operations.isEmpty {
-            out += "\n# \(c.kind.rawValue) \(c.subject): \(c.reason.replacingOccurrences(of: "\n", with: " "))\n"
+            out += "\n# \(c.kind.rawValue) \(c.subject): \(c.reason.contains("\n") ? c.reason.replacingOccurrences(of: "\n", with: " ") : c.reason)\n"
             for (i, o) in c.operations.enumerated() {
                 if i > 0 { out += "\n" }
                 out += LDIF.line("dn", o.dn)
