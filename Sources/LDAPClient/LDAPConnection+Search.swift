@@ -68,6 +68,7 @@ extension LDAPConnection {
 
     /// Reads the messages of one page; returns the cookie of the next page (empty when done).
     private func readPage(msgid: Int32, base: String, _ body: (LDAPEntry) throws -> Void) throws -> berval {
+        var lastNames: [(raw: [UInt8], name: String)] = []
         while true {
             var tv = options.operationTimeout.asTimeval
             var chain: OpaquePointer?
@@ -84,7 +85,7 @@ extension LDAPConnection {
             while let m = msg {
                 switch ldap_msgtype(m) {
                 case resSearchEntry:
-                    try body(decodeEntry(m))
+                    try body(decodeEntry(m, &lastNames))
                 case resSearchResult:
                     return try finishPage(m, base: base)
                 default:
@@ -112,13 +113,15 @@ extension LDAPConnection {
 
     /// Decodes an entry through the BER iteration API: values are copied straight out of the
     /// message buffer, with no per-attribute lookups.
-    private func decodeEntry(_ m: OpaquePointer) throws(LDAPError) -> LDAPEntry {
+    private func decodeEntry(_ m: OpaquePointer, _ lastNames: inout [(raw: [UInt8], name: String)]) throws(LDAPError) -> LDAPEntry {
         var ber: OpaquePointer?
         var dnbv = berval(bv_len: 0, bv_val: nil)
         var rc = ldap_get_dn_ber(ld, m, &ber, &dnbv)
         if rc != 0 { throw handleError(rc, operation: "search", dn: nil) }
         defer { if let ber { ber_free(ber, 0) } }
         var attributes: [String: [Data]] = [:]
+        attributes.reserveCapacity(lastNames.count)
+        var position = 0
         while true {
             var attr = berval(bv_len: 0, bv_val: nil)
             var vals: UnsafeMutablePointer<berval>?
@@ -133,8 +136,20 @@ extension LDAPConnection {
                 }
                 ber_memfree(vals)
             }
-            attributes[attr.string.lowercased(), default: []].append(contentsOf: values)
+            // Entries of one search list their attributes in much the same order: the name
+            // seen at this position last time is reused when the bytes match, so names are
+            // not made and lower-cased again for every entry.
+            let name: String
+            if position < lastNames.count, lastNames[position].raw.elementsEqual(UnsafeRawBufferPointer(start: attr.bv_val, count: Int(attr.bv_len))) {
+                name = lastNames[position].name
+            } else {
+                name = attr.string.lowercased()
+                let raw = [UInt8](UnsafeRawBufferPointer(start: attr.bv_val, count: Int(attr.bv_len)))
+                if position < lastNames.count { lastNames[position] = (raw, name) } else { lastNames.append((raw, name)) }
+            }
+            position += 1
+            attributes[name, default: []].append(contentsOf: values)
         }
-        return LDAPEntry(dn: dnbv.string, attributes: attributes)
+        return LDAPEntry(dn: dnbv.string, lowercasedAttributes: attributes)
     }
 }

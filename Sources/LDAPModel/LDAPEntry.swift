@@ -14,18 +14,32 @@ public struct LDAPEntry: Sendable, Hashable {
         for (k, v) in attributes { self.attributes[k.lowercased(), default: []].append(contentsOf: v) }
     }
 
+    /// For a client that already lower-cased the attribute names (no second pass over them).
+    public init(dn: String, lowercasedAttributes: [String: [Data]]) {
+        self.dn = dn
+        self.attributes = lowercasedAttributes
+    }
+
     public subscript(_ name: String) -> [Data] {
-        get { attributes[name.lowercased()] ?? [] }
-        set { attributes[name.lowercased()] = newValue.isEmpty ? nil : newValue }
+        get { attributes[LDAPEntry.key(name)] ?? [] }
+        set { attributes[LDAPEntry.key(name)] = newValue.isEmpty ? nil : newValue }
+    }
+
+    /// Attribute names are ASCII: lower-cased by hand, without allocating when already lower.
+    static func key(_ name: String) -> String {
+        name.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? name.lowercased() : name
     }
 
     /// The values of `name` as UTF-8 text (values that are not valid UTF-8 are skipped).
     public func strings(_ name: String) -> [String] {
-        self[name].compactMap { String(data: $0, encoding: .utf8) }
+        self[name].compactMap { String(validating: $0, as: UTF8.self) }
     }
 
     /// The first value of `name` as text, or nil.
-    public func string(_ name: String) -> String? { strings(name).first }
+    public func string(_ name: String) -> String? {
+        guard let first = attributes[LDAPEntry.key(name)]?.first else { return nil }
+        return String(validating: first, as: UTF8.self)
+    }
 
     public mutating func set(_ name: String, _ values: [String]) {
         self[name] = values.map { Data($0.utf8) }

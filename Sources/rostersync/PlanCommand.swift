@@ -89,28 +89,56 @@ extension Frontend {
             return d
         } ?? today()
         let encoding = config.rosters.encoding == "auto" ? nil : RosterEncoding(name: config.rosters.encoding)
-        let loaded = try loadRoster(
-            units: unitsPath, staff: staffPath, encoding: encoding,
-            parser: RosterParser(unitColumns: config.rosters.unitColumns, staffColumns: config.rosters.staffColumns))
+        let parser = RosterParser(unitColumns: config.rosters.unitColumns, staffColumns: config.rosters.staffColumns)
+        // The rosters are read on the other core while this one reads the directory.
+        let pending = Background { try loadRoster(units: unitsPath, staff: staffPath, encoding: encoding, parser: parser) }
+        let lastLogins = try config.policy.lastLoginFile.map(readLastLogins) ?? [:]
+        var snapshot = DirectorySnapshot()
+        let conn: LDAPConnection
+        do {
+            conn = try connect(config)
+            try conn.search(
+                base: config.directory.base.string, filter: .or([.equality("objectClass", "organizationalUnit"), .equality("objectClass", "person")]),
+                attributes: DirectorySnapshot.attributes, pageSize: config.directory.pageSize
+            ) { snapshot.add($0, unitsBase: config.directory.unitsBase) }
+        } catch {
+            _ = try pending.wait()  // a broken roster is the first thing to say
+            throw error
+        }
+        lap("read directory (\(snapshot.accounts.count + snapshot.units.count + snapshot.others.count) entries)")
+        let loaded = try pending.wait()
+        lap("rosters ready (\(loaded.roster.staff.count) people)")
         for w in loaded.roster.warnings { printError("warning: \(w)") }
         let known = Set(loaded.roster.units.map(\.code))
         for code in unitFilter where !known.contains(code) { throw Failure("--unit \(code): no such unit in the unit roster") }
-        let lastLogins = try config.policy.lastLoginFile.map(readLastLogins) ?? [:]
-        lap("read rosters (\(loaded.roster.staff.count) people)")
-
-        let conn = try connect(config)
-        var snapshot = DirectorySnapshot()
-        try conn.search(
-            base: config.directory.base.string, filter: .or([.equality("objectClass", "organizationalUnit"), .equality("objectClass", "person")]),
-            attributes: DirectorySnapshot.attributes, pageSize: config.directory.pageSize
-        ) { snapshot.add($0, unitsBase: config.directory.unitsBase) }
-        lap("read directory (\(snapshot.accounts.count + snapshot.units.count + snapshot.others.count) entries)")
         var plan = Planner.plan(PlannerInput(
             roster: loaded.roster, snapshot: snapshot, config: config, asOf: day, lastLogins: lastLogins,
             units: Set(unitFilter), directory: "\(conn.uri) \(config.directory.base)"))
         plan.inputs = [unitsPath: try sha256(unitsPath), staffPath: try sha256(staffPath)]
         lap("plan (\(plan.changes.count) changes)")
         return plan
+    }
+
+    /// Runs `work` on another thread now; `wait()` returns its result.
+    final class Background<T: Sendable>: @unchecked Sendable {
+        // @unchecked: `result` is written once by the worker before `done` is signalled and
+        // read only after `wait()` has seen the signal.
+        private var result: Result<T, any Error>?
+        private let done = DispatchSemaphore(value: 0)
+
+        init(_ work: @escaping @Sendable () throws -> T) {
+            DispatchQueue.global().async {
+                self.result = Result { try work() }
+                self.done.signal()
+            }
+        }
+
+        func wait() throws -> T {
+            done.wait()
+            done.signal()  // a second wait() returns at once
+            guard let result else { throw Failure("background work ended without a result") }
+            return try result.get()
+        }
     }
 
     /// Today in the machine's time zone (the agency's day).

@@ -72,7 +72,7 @@ struct RosterCommand: ParsableCommand {
 }
 
 /// Rosters read from disk, with how each file was decoded.
-struct LoadedRoster {
+struct LoadedRoster: Sendable {
     var roster: Roster
     var encodings: [(file: String, decoded: String)]
 }

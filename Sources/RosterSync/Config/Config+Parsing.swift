@@ -227,7 +227,7 @@ private struct ConfigReader {
             throw error(m["domain"], "\(k).domain", "expected an ASCII domain such as cema.gov.vn, got \"\(domain)\"")
         }
         let shared = try string(m["shared_mailbox"], "\(k).shared_mailbox") ?? "ubdt"
-        var reserved = ["postmaster", "abuse", "root", "hostmaster", "webmaster", "admin", "administrator", "noreply", "no-reply", "mailer-daemon", "nobody"]
+        var reserved = Config.Mail.defaults.reserved
         if m["reserved"] != nil { reserved = try list(m["reserved"], "\(k).reserved").map { $0.0.lowercased() } }
         var pattern = LocalPartPattern.default
         if let text = try string(m["pattern"], "\(k).pattern") {

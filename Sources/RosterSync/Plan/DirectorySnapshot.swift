@@ -31,9 +31,35 @@ public struct DirectorySnapshot: Sendable {
         for e in entries { add(e, unitsBase: unitsBase) }
     }
 
+    /// The parent of the last entry added: entries arrive grouped by parent, so most DNs
+    /// need only their first RDN parsed.
+    private var lastParent: (string: Substring, dn: DN)?
+
+    mutating func parse(_ text: String) -> DN? {
+        var escaped = false
+        var cut: String.Index?
+        for i in text.utf8.indices {
+            let b = text.utf8[i]
+            if escaped { escaped = false; continue }
+            if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { return try? DN(text) } else if b == UInt8(ascii: ",") { cut = i; break }
+        }
+        guard let cut else { return try? DN(text) }
+        let parentText = text[text.utf8.index(after: cut)...]
+        let parent: DN
+        if let last = lastParent, last.string == parentText {
+            parent = last.dn
+        } else {
+            guard let p = try? DN(String(parentText)) else { return nil }
+            parent = p
+            lastParent = (parentText, p)
+        }
+        guard let first = try? DN(String(text[..<cut])), first.rdns.count == 1 else { return try? DN(text) }
+        return DN(rdns: first.rdns + parent.rdns)
+    }
+
     public mutating func add(_ e: LDAPEntry, unitsBase: DN) {
-        let classes = Set(e.strings("objectClass").map { $0.lowercased() })
-        guard let dn = try? DN(e.dn) else {
+        let classes = ObjectClasses(e)
+        guard let dn = parse(e.dn) else {
             others.append(e.dn)
             return
         }
@@ -47,6 +73,18 @@ public struct DirectorySnapshot: Sendable {
             units.append(DirectoryUnit(dn: dn, entry: e, managed: classes.contains("rsunit")))
         } else {
             others.append(e.dn)
+        }
+    }
+}
+
+/// The object classes of an entry, compared without building strings (ASCII, any case).
+struct ObjectClasses {
+    let values: [Data]
+    init(_ e: LDAPEntry) { values = e["objectclass"] }
+    func contains(_ lowercased: String) -> Bool {
+        let want = Array(lowercased.utf8)
+        return values.contains { v in
+            v.count == want.count && zip(v, want).allSatisfy { ($0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0) == $1 }
         }
     }
 }
@@ -73,14 +111,14 @@ public struct DirectoryUnit: Sendable {
     public init(dn: DN, entry e: LDAPEntry, managed: Bool) {
         self.dn = dn
         self.managed = managed
-        self.code = e.string("rsUnitCode")
+        self.code = e.string("rsunitcode")
         self.mail = e.string("mail")?.lowercased()
-        self.name = e.string("displayName")
-        self.headEmployeeId = e.string("rsHeadEmployeeNumber")
+        self.name = e.string("displayname")
+        self.headEmployeeId = e.string("rsheademployeenumber")
         self.owner = e.string("owner")
-        self.state = e.string("rsState").flatMap { EntryState(rawValue: $0.lowercased()) } ?? .active
-        self.aliases = e.strings("mailLocalAddress").map { $0.lowercased() }
-        self.expiringAliases = e.strings("rsExpiringAlias")
+        self.state = e.string("rsstate").flatMap { EntryState(rawValue: $0.lowercased()) } ?? .active
+        self.aliases = e.strings("maillocaladdress").map { $0.lowercased() }
+        self.expiringAliases = e.strings("rsexpiringalias")
         self.ou = e.strings("ou")
     }
 }
@@ -110,22 +148,22 @@ public struct DirectoryAccount: Sendable {
     public init(dn: DN, entry e: LDAPEntry, managed: Bool) {
         self.dn = dn
         self.managed = managed
-        self.employeeId = e.string("employeeNumber")
+        self.employeeId = e.string("employeenumber")
         self.mail = e.string("mail")?.lowercased()
         self.uid = e.string("uid")
         self.cn = e.string("cn")
         self.sn = e.string("sn")
-        self.givenName = e.string("givenName")
-        self.displayName = e.string("displayName")
+        self.givenName = e.string("givenname")
+        self.displayName = e.string("displayname")
         self.title = e.string("title")
-        self.phone = e.string("telephoneNumber")
-        self.unitCode = e.string("departmentNumber")
-        self.state = e.string("rsState").flatMap { EntryState(rawValue: $0.lowercased()) } ?? .active
-        self.stateSince = e.string("rsStateSince").flatMap(Day.init(generalizedTime:))
-        self.lockExemptUntil = e.string("rsLockExemptUntil").flatMap(Day.init(generalizedTime:))
-        self.created = e.string("createTimestamp").flatMap(Day.init(generalizedTime:))
-        self.lastLogin = [e.string("pwdLastSuccess"), e.string("authTimestamp")].compactMap { $0.flatMap(Day.init(generalizedTime:)) }.max()
-        self.lockedTime = e.string("pwdAccountLockedTime")
+        self.phone = e.string("telephonenumber")
+        self.unitCode = e.string("departmentnumber")
+        self.state = e.string("rsstate").flatMap { EntryState(rawValue: $0.lowercased()) } ?? .active
+        self.stateSince = e.string("rsstatesince").flatMap(Day.init(generalizedTime:))
+        self.lockExemptUntil = e.string("rslockexemptuntil").flatMap(Day.init(generalizedTime:))
+        self.created = e.string("createtimestamp").flatMap(Day.init(generalizedTime:))
+        self.lastLogin = [e.string("pwdlastsuccess"), e.string("authtimestamp")].compactMap { $0.flatMap(Day.init(generalizedTime:)) }.max()
+        self.lockedTime = e.string("pwdaccountlockedtime")
     }
 }
 

@@ -63,10 +63,10 @@ private struct PlanBuilder {
     let staffById: [String: StaffRecord]
     /// Directory units by code (managed ones).
     var dirUnitByCode: [String: DirectoryUnit] = [:]
-    /// Directory account matched to each roster person.
-    var accountOf: [String: DirectoryAccount] = [:]
-    /// Accounts matched to someone (by DN normalized).
-    var matched = Set<String>()
+    /// Directory account (index into the snapshot) matched to each roster person.
+    var accountOf: [String: Int] = [:]
+    /// Accounts (indexes) matched to someone or disputed: not orphans, not to be disabled.
+    var matched = Set<Int>()
     /// Unit code → its DN once the plan is applied.
     var unitDN: [String: DN] = [:]
     /// Renames/moves of units, in apply order: entries below `old` end up below `new`.
@@ -85,7 +85,10 @@ private struct PlanBuilder {
         self.unitByCode = Dictionary(input.roster.units.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
         self.staffById = Dictionary(input.roster.staff.map { ($0.employeeId, $0) }, uniquingKeysWith: { a, _ in a })
         self.protected = Set(input.config.protected)
-        self.book = AddressBook(roster: input.roster, domain: input.config.mail.domain, pattern: input.config.mail.pattern, reserved: [])
+        // Made for real in matchEntries, once the directory's addresses are known.
+        self.book = AddressBook(
+            roster: Roster(units: [], staff: [], unitsFile: "", staffFile: "", warnings: []), domain: input.config.mail.domain,
+            pattern: input.config.mail.pattern, reserved: [])
     }
 
     func isProtected(_ dn: DN) -> Bool { protected.contains(dn) || protected.contains { dn.isDescendant(of: $0) } }
@@ -122,42 +125,46 @@ private struct PlanBuilder {
                 for u in list { disputes.append(Dispute(dn: u.dn.string, employeeId: nil, reason: "\(list.count) units carry the code \(code): left alone")) }
             }
         }
-        var byId: [String: [DirectoryAccount]] = [:]
-        var byMail: [String: [DirectoryAccount]] = [:]
-        for a in snapshot.accounts where !isProtected(a.dn) {
-            if let id = a.employeeId { byId[id, default: []].append(a) }
-            if let m = a.mail { byMail[m, default: []].append(a) }
+        // Indexes, not copies of the accounts: a 100,000-entry directory is hashed once.
+        var byId: [String: [Int]] = [:]
+        var byMail: [String: [Int]] = [:]
+        byId.reserveCapacity(snapshot.accounts.count)
+        byMail.reserveCapacity(snapshot.accounts.count)
+        for (i, a) in snapshot.accounts.enumerated() where protected.isEmpty || !isProtected(a.dn) {
+            if let id = a.employeeId { byId[id, default: []].append(i) }
+            if let m = a.mail { byMail[m, default: []].append(i) }
         }
         for p in input.roster.staff.sorted(by: { $0.employeeId < $1.employeeId }) {
             if let list = byId[p.employeeId] {
                 if list.count == 1 { accountOf[p.employeeId] = list[0] } else {
-                    for a in list { disputes.append(Dispute(dn: a.dn.string, employeeId: p.employeeId, reason: "\(list.count) entries carry employee number \(p.employeeId): left alone")) }
-                    list.forEach { matched.insert($0.dn.normalized) }
+                    for i in list { disputes.append(Dispute(dn: snapshot.accounts[i].dn.string, employeeId: p.employeeId, reason: "\(list.count) entries carry employee number \(p.employeeId): left alone")) }
+                    list.forEach { matched.insert($0) }
                 }
                 continue
             }
             guard let email = p.email, let list = byMail[email] else { continue }
-            if list.count == 1, list[0].employeeId == nil {
+            if list.count == 1, snapshot.accounts[list[0]].employeeId == nil {
                 accountOf[p.employeeId] = list[0]
             } else {
-                let who = list.map { $0.employeeId.map { "employee number \($0)" } ?? "no employee number" }.joined(separator: ", ")
-                for a in list {
-                    disputes.append(Dispute(dn: a.dn.string, employeeId: p.employeeId, reason: "\(p.employeeId) \(p.fullName) claims \(email), held by an entry with \(who): left alone"))
-                    matched.insert(a.dn.normalized)
+                let who = list.map { snapshot.accounts[$0].employeeId.map { "employee number \($0)" } ?? "no employee number" }.joined(separator: ", ")
+                for i in list {
+                    disputes.append(Dispute(dn: snapshot.accounts[i].dn.string, employeeId: p.employeeId, reason: "\(p.employeeId) \(p.fullName) claims \(email), held by an entry with \(who): left alone"))
+                    matched.insert(i)
                 }
             }
         }
-        for a in accountOf.values { matched.insert(a.dn.normalized) }
+        for i in accountOf.values { matched.insert(i) }
         // Addresses already held are kept.
         var existing = AddressBook.Existing()
-        for (id, a) in accountOf { if let l = local(a.mail) { existing.people[id] = l } }
+        existing.people.reserveCapacity(accountOf.count)
+        for (id, i) in accountOf { if let l = local(snapshot.accounts[i].mail) { existing.people[id] = l } }
         for u in input.roster.units {
             let d = dirUnitByCode[u.code] ?? u.previousCode.flatMap { dirUnitByCode[$0] }
             if let l = local(d?.mail) { existing.units[u.code] = l }
         }
         // Addresses of accounts no roster person claims stay taken too: never reissued.
-        let claimed = Set(accountOf.values.map(\.dn.normalized))
-        let reservedTaken = snapshot.accounts.filter { !claimed.contains($0.dn.normalized) }.compactMap { local($0.mail) }
+        let claimed = Set(accountOf.values)
+        let reservedTaken = snapshot.accounts.indices.filter { !claimed.contains($0) }.compactMap { local(snapshot.accounts[$0].mail) }
             + snapshot.units.filter { u in !input.roster.units.contains { $0.code == u.code } }.compactMap { local($0.mail) }
         book = AddressBook(
             roster: input.roster, domain: domain, pattern: cfg.mail.pattern,
@@ -347,7 +354,8 @@ private struct PlanBuilder {
     mutating func computeFinalDNs() {
         for p in input.roster.staff {
             guard let unit = unitDN[p.unitCode] else { continue }
-            if let a = accountOf[p.employeeId] {
+            if let i = accountOf[p.employeeId] {
+                let a = input.snapshot.accounts[i]
                 finalDN[p.employeeId] = unit.child(a.dn.rdn ?? DN.RDN(type: "uid", value: book.people[p.employeeId] ?? ""))
             } else if let local = book.people[p.employeeId] {
                 finalDN[p.employeeId] = unit.child(type: "uid", value: local)
@@ -366,7 +374,7 @@ private struct PlanBuilder {
         for p in input.roster.staff.sorted(by: { $0.employeeId < $1.employeeId }) {
             let subject = "\(p.employeeId) \(p.fullName)"
             let leaving = departure(p)
-            guard let acct = accountOf[p.employeeId] else {
+            guard let acctIndex = accountOf[p.employeeId] else {
                 // No mailbox yet.
                 if let leaving, leaving <= asOf { continue }
                 guard let unit = unitDN[p.unitCode], let local = book.people[p.employeeId] else { continue }
@@ -394,6 +402,7 @@ private struct PlanBuilder {
                 }
                 continue
             }
+            let acct = input.snapshot.accounts[acctIndex]
             let identity = Filter.equality("employeeNumber", p.employeeId)
             var dn = effective(acct.dn)
             if !acct.managed {
@@ -447,7 +456,7 @@ private struct PlanBuilder {
             planInactivity(p, acct, dn: dn)
         }
         // Managed accounts that no roster row claims: the person left without a row saying so.
-        for a in input.snapshot.accounts where !matched.contains(a.dn.normalized) && !isProtected(a.dn) {
+        for (i, a) in input.snapshot.accounts.enumerated() where !matched.contains(i) && !isProtected(a.dn) {
             let dn = effective(a.dn)
             if a.managed {
                 let subject = "\(a.employeeId ?? "?") \(a.cn ?? a.uid ?? "")"
@@ -502,17 +511,24 @@ private struct PlanBuilder {
     }
 
     mutating func planUpdate(_ p: StaffRecord, _ a: DirectoryAccount, dn: DN, skipping: Set<String> = []) {
-        let current: [String: [String]] = [
-            "cn": a.cn.map { [$0] } ?? [], "sn": a.sn.map { [$0] } ?? [], "givenName": a.givenName.map { [$0] } ?? [],
-            "displayName": a.displayName.map { [$0] } ?? [], "title": a.title.map { [$0] } ?? [],
-            "telephoneNumber": a.phone.map { [$0] } ?? [], "departmentNumber": a.unitCode.map { [$0] } ?? [],
-        ]
+        func current(_ name: String) -> String? {
+            switch name {
+            case "cn": a.cn
+            case "sn": a.sn
+            case "givenName": a.givenName
+            case "displayName": a.displayName
+            case "title": a.title
+            case "telephoneNumber": a.phone
+            default: a.unitCode
+            }
+        }
         var mods: [LDAPModification] = []
         var attrs: [AttributeChange] = []
         var asserted: [Filter] = [.equality("employeeNumber", p.employeeId)]
         for (name, wanted) in personAttributes(p) where !skipping.contains(name) {
-            let old = current[name] ?? []
-            guard old != wanted else { continue }
+            let now = current(name)
+            guard now != wanted.first || wanted.count > 1 else { continue }
+            let old = now.map { [$0] } ?? []
             attrs.append(AttributeChange(name, old: old, new: wanted))
             mods.append(wanted.isEmpty ? .delete(name) : .replace(name, wanted))
             asserted.append(old.isEmpty ? .not(.present(name)) : .equality(name, old[0]))
@@ -579,7 +595,7 @@ private struct PlanBuilder {
             if let d = made { count(d); placed.insert(d.normalized) }
         }
         for (id, dn) in finalDN where accountOf[id] != nil { count(dn); placed.insert(dn.normalized) }
-        for a in input.snapshot.accounts where !matched.contains(a.dn.normalized) && !deleted.contains(effective(a.dn).string) { count(effective(a.dn)) }
+        for (i, a) in input.snapshot.accounts.enumerated() where !matched.contains(i) && !deleted.contains(effective(a.dn).string) { count(effective(a.dn)) }
         for u in input.snapshot.units { let e = effective(u.dn); if !placed.contains(e.normalized) { count(e) } }
         for u in unitsByDepth().reversed() where u.status == .dissolved {
             guard let dir = dirUnitByCode[u.code] ?? u.previousCode.flatMap({ dirUnitByCode[$0] }) else { continue }
