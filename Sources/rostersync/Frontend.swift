@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import LDAPClient
 import LDAPModel
@@ -64,6 +65,23 @@ enum Frontend {
 
     static func connect(_ config: Config) throws -> LDAPConnection {
         try LDAPConnection.connect(connectionOptions(config), credentials: credentials(config))
+    }
+}
+
+extension Frontend {
+    /// Runs `body`; any error is printed (a roster's problems one per line, file:line:column)
+    /// and becomes exit code 1.
+    static func failing<T>(outcome: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as RosterValidationError {
+            for issue in e.issues { printError(issue.description) }
+            printError("rostersync: \(e.issues.count) problem\(e.issues.count == 1 ? "" : "s") in the rosters; \(outcome)")
+            throw ExitCode.failure
+        } catch {
+            printError("rostersync: \(error)")
+            throw ExitCode.failure
+        }
     }
 }
 

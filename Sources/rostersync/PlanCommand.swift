@@ -42,16 +42,8 @@ struct PlanCommand: ParsableCommand {
     }
 
     func run() throws {
-        let plan: Plan
-        do {
-            plan = try Frontend.makePlan(configPath: options.config, units: units, staff: staff, asOf: asOf, unitFilter: unitFilter, timings: timings)
-        } catch let e as RosterValidationError {
-            for issue in e.issues { printError(issue.description) }
-            printError("rostersync: \(e.issues.count) problem\(e.issues.count == 1 ? "" : "s") in the rosters; no plan was made")
-            throw ExitCode.failure
-        } catch {
-            printError("rostersync: \(error)")
-            throw ExitCode.failure
+        let plan = try Frontend.failing(outcome: "no plan was made") {
+            try Frontend.makePlan(configPath: options.config, units: units, staff: staff, asOf: asOf, unitFilter: unitFilter, timings: timings)
         }
         if let out {
             do {

@@ -47,18 +47,10 @@ struct RosterCommand: ParsableCommand {
             throw ExitCode.failure
         }
         let encodingName = encoding ?? cfg?.rosters.encoding ?? "auto"
-        let loaded: LoadedRoster
-        do {
-            loaded = try Frontend.loadRoster(
+        let loaded = try Frontend.failing(outcome: "nothing was done") {
+            try Frontend.loadRoster(
                 units: unitsPath, staff: staffPath, encoding: encodingName == "auto" ? nil : RosterEncoding(name: encodingName),
                 parser: RosterParser(unitColumns: cfg?.rosters.unitColumns ?? [:], staffColumns: cfg?.rosters.staffColumns ?? [:]))
-        } catch let e as RosterValidationError {
-            for issue in e.issues { printError(issue.description) }
-            printError("rostersync: \(e.issues.count) problem\(e.issues.count == 1 ? "" : "s") in the rosters; nothing was done")
-            throw ExitCode.failure
-        } catch {
-            printError("rostersync: \(error)")
-            throw ExitCode.failure
         }
         let mail = cfg?.mail ?? Config.Mail.defaults
         let book = AddressBook(roster: loaded.roster, domain: mail.domain, pattern: mail.pattern, reserved: mail.reserved + [mail.sharedMailbox])
