@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "RosterSyncTests", dependencies: ["RosterSync"], swiftSettings: strict),
         .testTarget(
             name: "rostersyncTests",
-            dependencies: ["SlapdHarness"],
+            dependencies: ["SlapdHarness", "LDAPClient"],
             swiftSettings: strict
         ),
     ],

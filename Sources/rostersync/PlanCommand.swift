@@ -32,7 +32,7 @@ struct PlanCommand: ParsableCommand {
     var unitFilter: [String] = []
     @Option(help: "text (grouped by unit), json (for apply and scripts) or ldif (for ldapmodify).")
     var format: Format = .text
-    @Option(help: ArgumentHelp("Also save the plan as JSON here, for `rostersync apply`.", valueName: "PLAN.json"))
+    @Option(help: ArgumentHelp("Also save the plan as JSON here (format in the README).", valueName: "PLAN.json"))
     var out: String?
     @Flag(help: "Print how long reading the rosters, reading the directory and planning took (stderr).")
     var timings = false

@@ -11,10 +11,11 @@ struct RosterSyncCommand: ParsableCommand {
             (Decision 207/QĐ-UBDT): it creates, moves, disables, locks and removes mailboxes, \
             and writes the reports units review each quarter.
 
-            Exit codes: 0 success; 1 error (bad config, directory unreachable, check failed).
+            Exit codes: 0 success; 1 error (bad config, invalid roster, directory unreachable, a \
+            failed check); plan: 2 when changes are pending. Each command's --help says more.
             """,
         version: RosterSyncVersion.current,
-        subcommands: [Check.self, RosterCommand.self, PlanCommand.self]
+        subcommands: [Check.self, RosterCommand.self, PlanCommand.self, SyncCommand.self]
     )
 }
 

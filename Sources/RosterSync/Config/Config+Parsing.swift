@@ -137,7 +137,7 @@ private struct ConfigReader {
     }
 
     func config(_ root: Node) throws -> Config {
-        let top = try mapping(root, "", allowed: ["directory", "mail", "rosters", "policy", "state_dir", "protected"])
+        let top = try mapping(root, "", allowed: ["directory", "mail", "rosters", "policy", "state_dir", "protected", "safety"])
         guard let dirNode = top["directory"] else { throw error(root, "directory", "is required") }
         guard let mailNode = top["mail"] else { throw error(root, "mail", "is required") }
         let directory = try self.directory(dirNode)
@@ -149,7 +149,7 @@ private struct ConfigReader {
         for (i, (v, n)) in try list(top["protected"], "protected").enumerated() {
             protected.append(try dn(v, n, "protected[\(i)]"))
         }
-        return Config(directory: directory, mail: mail, rosters: rosters, policy: policy, stateDir: stateDir, protected: protected)
+        return Config(directory: directory, mail: mail, rosters: rosters, policy: policy, stateDir: stateDir, protected: protected, safety: try safety(top["safety"]))
     }
 
     func directory(_ node: Node) throws -> Config.Directory {
@@ -260,6 +260,15 @@ private struct ConfigReader {
         return Config.Rosters(
             units: try string(m["units"], "\(k).units").map(path), staff: try string(m["staff"], "\(k).staff").map(path),
             encoding: encoding.lowercased(), unitColumns: unitColumns, staffColumns: staffColumns)
+    }
+
+    func safety(_ node: Node?) throws -> Config.Safety {
+        let k = "safety"
+        let m = try node.map { n in try mapping(n, k, allowed: ["max_percent", "max_count", "min_count"]) } ?? [:]
+        return Config.Safety(
+            maxPercent: try number(m["max_percent"], "\(k).max_percent", default: 10, range: 0...100),
+            maxCount: try integer(m["max_count"], "\(k).max_count", default: 500, range: 0...10_000_000),
+            minCount: try integer(m["min_count"], "\(k).min_count", default: 10, range: 0...10_000_000))
     }
 
     func policy(_ node: Node?) throws -> Config.Policy {

@@ -13,6 +13,18 @@ public struct Config: Sendable {
     public var stateDir: String
     /// Entries no run may ever change (the shared agency mailbox, service accounts), as DNs.
     public var protected: [DN]
+    public var safety: Safety
+
+    /// Limits a run checks on the whole plan before its first write (`--force` overrides).
+    public struct Safety: Sendable {
+        /// Each of deletions, disables, locks and moves may touch at most this share of the
+        /// managed entries. Default 10: a staff file cut to a tenth (90 % disables) always trips.
+        public var maxPercent: Double
+        /// …and at most this many entries. Default 500.
+        public var maxCount: Int
+        /// Up to this many of a kind never trip the percentage (small directories). Default 10.
+        public var minCount: Int
+    }
 
     public struct Directory: Sendable {
         /// Tried in order; a second provider of a replicated pair takes over when the first is down.

@@ -9,7 +9,7 @@ public enum ChangeKind: String, Sendable, CaseIterable, Codable, Comparable {
 
     /// The order changes are applied in: parents before children, renames and moves before
     /// the changes inside them, deletions and dissolutions last.
-    var phase: Int {
+    public var phase: Int {
         switch self {
         case .createUnit, .renameUnit, .moveUnit: 0
         case .updateUnit, .handoverUnitMailbox: 2
@@ -126,6 +126,9 @@ public struct Plan: Sendable {
     public var disputes: [Dispute]
     /// Unit code → name, for grouping by unit in reports.
     public var unitNames: [String: String]
+    /// How many entries rostersync manages in the directory read (the safety thresholds'
+    /// percentages are of this).
+    public var managedEntries: Int = 0
 
     public var counts: [ChangeKind: Int] { Dictionary(grouping: changes, by: \.kind).mapValues(\.count) }
 }

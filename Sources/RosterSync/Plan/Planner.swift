@@ -674,9 +674,11 @@ private struct PlanBuilder {
         }
         let ordered = order.map { kept[$0] }
         let later = scheduled.filter(keep).sorted { ($0.due ?? asOf, $0.kind.rawValue, $0.dn) < ($1.due ?? asOf, $1.kind.rawValue, $1.dn) }
-        return Plan(
+        var plan = Plan(
             asOf: asOf, directory: input.directory, inputs: [:], changes: ordered, scheduled: later,
             disputes: disputes.sorted { $0.dn < $1.dn },
             unitNames: Dictionary(input.roster.units.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a }))
+        plan.managedEntries = input.snapshot.accounts.filter(\.managed).count + input.snapshot.units.filter(\.managed).count
+        return plan
     }
 }

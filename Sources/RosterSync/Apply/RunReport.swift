@@ -1,0 +1,175 @@
+import Foundation
+import LDAPModel
+
+/// The safety thresholds of a run, checked on the whole plan before the first write.
+public enum SafetyCheck {
+    /// The groups of destructive changes the thresholds count.
+    static let groups: [(name: String, kinds: Set<ChangeKind>)] = [
+        ("deletions", [.deleteAccount, .dissolveUnit]),
+        ("disables", [.disableAccount]),
+        ("locks", [.lockAccount]),
+        ("moves", [.moveAccount, .moveUnit, .renameUnit]),
+    ]
+
+    /// Every threshold the plan exceeds, in words; empty when it may run.
+    public static func violations(_ plan: Plan, _ safety: Config.Safety) -> [String] {
+        var out: [String] = []
+        let managed = max(plan.managedEntries, 0)
+        for g in groups {
+            let n = plan.changes.filter { g.kinds.contains($0.kind) }.count
+            guard n > 0 else { continue }
+            if n > safety.maxCount {
+                out.append("\(n) \(g.name) exceed safety.max_count (\(safety.maxCount))")
+            } else if n > safety.minCount, managed > 0 {
+                let share = Double(n) * 100 / Double(managed)
+                if share > safety.maxPercent {
+                    out.append(String(format: "%d %@ are %.1f %% of the %d managed entries, over safety.max_percent (%g %%)", n, g.name, share, managed, safety.maxPercent))
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// An initial password handed to a person or a unit's head, for the unit's written notice.
+public struct Credential: Sendable {
+    public var unitCode: String
+    public var holder: String
+    public var address: String
+    public var password: Secret
+    /// Why: a new mailbox, a new unit mailbox, a unit mailbox handed over to a new head.
+    public var occasion: String
+
+    public init(unitCode: String, holder: String, address: String, password: Secret, occasion: String) {
+        self.unitCode = unitCode
+        self.holder = holder
+        self.address = address
+        self.password = password
+        self.occasion = occasion
+    }
+}
+
+/// The written notice a unit receives with its new addresses and initial passwords (art.
+/// 6.1a, 12.3), in Vietnamese. The only place a password is ever written.
+public enum Notice {
+    public static func text(unitName: String, unitCode: String, day: Day, credentials: [Credential]) -> String {
+        var out = """
+            ỦY BAN DÂN TỘC — TRUNG TÂM THÔNG TIN
+            THÔNG BÁO CẤP HỘP THƯ ĐIỆN TỬ
+
+            Kính gửi: \(unitName) (\(unitCode))
+            Ngày: \(String(format: "%02d/%02d/%04d", day.day, day.month, day.year))
+
+            Theo Quy chế sử dụng Hệ thống thư điện tử của Ủy ban Dân tộc (Quyết định số 207/QĐ-UBDT),
+            Trung tâm Thông tin thông báo địa chỉ hộp thư và mật khẩu ban đầu dưới đây.
+            Người sử dụng phải đổi mật khẩu ngay trong lần đăng nhập đầu tiên và tự bảo mật mật khẩu của mình.
+
+
+            """
+        for (i, c) in credentials.enumerated() {
+            out += "\(i + 1). \(c.holder) — \(c.occasion)\n   Địa chỉ hộp thư:   \(c.address)\n   Mật khẩu ban đầu:  \(c.password.reveal())\n\n"
+        }
+        out += "Trung tâm Thông tin\n"
+        return out
+    }
+}
+
+/// One line of the audit log (JSON Lines): what was done, by whom, with what result. Never a secret.
+public struct AuditRecord: Sendable {
+    public var time: String
+    public var run: String
+    public var actor: String
+    public var change: Change?
+    public var result: String
+    public var code: Int32
+    public var message: String
+    /// For the run's summary line: counts by kind and outcome.
+    public var summary: [String: Int]?
+
+    public init(time: String, run: String, actor: String, change: Change?, result: String, code: Int32 = 0, message: String = "", summary: [String: Int]? = nil) {
+        self.time = time
+        self.run = run
+        self.actor = actor
+        self.change = change
+        self.result = result
+        self.code = code
+        self.message = message
+        self.summary = summary
+    }
+
+    /// One line of JSON.
+    public func line() -> String {
+        var members: [(String, JSON)] = [("time", .string(time)), ("run", .string(run)), ("actor", .string(actor))]
+        if let c = change {
+            members += [
+                ("kind", .string(c.kind.rawValue)), ("dn", .string(c.dn)), ("newDn", .optional(c.newDN)),
+                ("employeeId", .optional(c.employeeId)), ("unitCode", .optional(c.unitCode)), ("reason", .string(c.reason)),
+                ("attributes", .array(c.attributes.map { .object([("name", .string($0.name)), ("old", .array($0.old.map(JSON.string))), ("new", .array($0.new.map(JSON.string)))]) })),
+            ]
+        }
+        members += [("result", .string(result)), ("code", .int(Int(code))), ("message", .string(message))]
+        if let summary { members.append(("summary", .object(summary.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }))) }
+        var out: [UInt8] = []
+        for (i, (k, v)) in members.enumerated() {
+            out.append(i == 0 ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            JSON.writeString(k, to: &out)
+            out.append(UInt8(ascii: ":"))
+            JSON.compact(v, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension JSON {
+    /// On one line, for JSON Lines.
+    static func compact(_ v: JSON, to out: inout [UInt8]) {
+        switch v {
+        case let .array(items):
+            out.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                compact(item, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case let .object(members):
+            out.append(UInt8(ascii: "{"))
+            for (i, (k, item)) in members.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(k, to: &out)
+                out.append(UInt8(ascii: ":"))
+                compact(item, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        default:
+            v.write(to: &out, indent: 0)
+        }
+    }
+}
+
+/// The Prometheus textfile (node_exporter's textfile collector) about the last run.
+public enum Metrics {
+    public static func text(finished: Double, duration: Double, result: String, outcomes: [String: [String: Int]]) -> String {
+        var out = """
+            # HELP rostersync_last_run_timestamp_seconds When the last run finished.
+            # TYPE rostersync_last_run_timestamp_seconds gauge
+            rostersync_last_run_timestamp_seconds \(Int(finished))
+            # HELP rostersync_last_run_duration_seconds How long the last run took.
+            # TYPE rostersync_last_run_duration_seconds gauge
+            rostersync_last_run_duration_seconds \(String(format: "%.3f", duration))
+            # HELP rostersync_last_run_result 1 for the result of the last run (ok, nothing, threshold, partial, error).
+            # TYPE rostersync_last_run_result gauge
+
+            """
+        for r in ["ok", "nothing", "threshold", "partial", "error"] {
+            out += "rostersync_last_run_result{result=\"\(r)\"} \(r == result ? 1 : 0)\n"
+        }
+        out += "# HELP rostersync_last_run_changes Changes of the last run by kind and outcome.\n# TYPE rostersync_last_run_changes gauge\n"
+        for (kind, byOutcome) in outcomes.sorted(by: { $0.key < $1.key }) {
+            for (outcome, n) in byOutcome.sorted(by: { $0.key < $1.key }) {
+                out += "rostersync_last_run_changes{kind=\"\(kind)\",outcome=\"\(outcome)\"} \(n)\n"
+            }
+        }
+        return out
+    }
+}

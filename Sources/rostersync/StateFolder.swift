@@ -1,0 +1,108 @@
+import Foundation
+import LDAPClient
+import LDAPModel
+import RosterSync
+
+/// The state folder: lock, audit log, backups, notices, metrics.
+///
+///     state_dir/rostersync.lock            flock: one run at a time
+///     state_dir/audit.jsonl                every change, append-only (mode 0640)
+///     state_dir/backups/RUN/entries.ldif   what destructive changes touched, for ldapadd
+///     state_dir/notices/RUN/UNIT.txt       initial passwords for the units' notices (0600)
+///     state_dir/metrics/rostersync.prom    for node_exporter's textfile collector
+struct StateFolder {
+    let path: String
+
+    init(_ path: String) throws {
+        self.path = path
+        for sub in ["", "/backups", "/notices", "/metrics"] {
+            try FileManager.default.createDirectory(atPath: path + sub, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        }
+        chmod(path + "/notices", 0o700)
+    }
+
+    final class Lock {
+        let fd: Int32
+        init(fd: Int32) { self.fd = fd }
+        func release() {
+            flock(fd, LOCK_UN)
+            close(fd)
+        }
+    }
+
+    /// Takes the run lock, or fails at once naming the holder.
+    func lock() throws -> Lock {
+        let file = path + "/rostersync.lock"
+        let fd = open(file, O_RDWR | O_CREAT, 0o640)
+        guard fd >= 0 else { throw Frontend.Failure("\(file): \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let holder = (try? String(contentsOfFile: file, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+            close(fd)
+            throw Frontend.Failure("another run holds \(file) (\(holder.isEmpty ? "unknown" : holder)); nothing was done")
+        }
+        ftruncate(fd, 0)
+        let me = "pid \(getpid()) since \(Frontend.timestamp())\n"
+        _ = me.withCString { write(fd, $0, strlen($0)) }
+        return Lock(fd: fd)
+    }
+
+    /// Appends to the audit log, synced to disk unless `sync` is false (one line per change
+    /// during a run; the run's last line syncs them all).
+    func audit(_ records: [AuditRecord], sync: Bool = true) {
+        let file = path + "/audit.jsonl"
+        let fd = open(file, O_WRONLY | O_CREAT | O_APPEND, 0o640)
+        guard fd >= 0 else {
+            printError("rostersync: cannot write the audit log \(file): \(String(cString: strerror(errno)))")
+            return
+        }
+        defer { close(fd) }
+        let text = records.map { $0.line() + "\n" }.joined()
+        _ = text.withCString { write(fd, $0, strlen($0)) }
+        if sync { fsync(fd) }
+    }
+
+    /// One notice per unit with its credentials; returns the folder.
+    func writeNotices(runId: String, day: Day, unitNames: [String: String], credentials: [Credential]) throws -> String {
+        let dir = path + "/notices/" + runId
+        guard !credentials.isEmpty else { return dir }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try rewriteNotices(dir, day: day, unitNames: unitNames, credentials: credentials)
+        return dir
+    }
+
+    func rewriteNotices(_ dir: String, day: Day, unitNames: [String: String], credentials: [Credential]) throws {
+        let byUnit = Dictionary(grouping: credentials, by: \.unitCode)
+        if let existing = try? FileManager.default.contentsOfDirectory(atPath: dir) {
+            for f in existing where byUnit[String(f.dropLast(4))] == nil { unlink(dir + "/" + f) }
+        }
+        for (code, list) in byUnit {
+            let text = Notice.text(unitName: unitNames[code] ?? code, unitCode: code, day: day, credentials: list.sorted { $0.address < $1.address })
+            try Frontend.writeFile(dir + "/\(code.replacingOccurrences(of: "/", with: "_")).txt", Data(text.utf8), mode: 0o600)
+        }
+    }
+
+    /// Every entry at `dns` with all its user attributes, as LDIF `ldapadd` restores;
+    /// returns the file, or nil when there was nothing to back up.
+    func backup(runId: String, dns: [String], conn: LDAPConnection) throws -> String? {
+        guard !dns.isEmpty else { return nil }
+        let dir = path + "/backups/" + runId
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        var out = "version: 1\n"
+        for dn in dns {
+            guard let e = try conn.read(dn, attributes: ["*"]) else { continue }
+            out += "\n" + LDIF.line("dn", e.dn)
+            for (name, values) in e.attributes.sorted(by: { ($0.key == "objectclass" ? 0 : 1, $0.key) < ($1.key == "objectclass" ? 0 : 1, $1.key) }) {
+                for v in values { out += LDIF.line(name, v) }
+            }
+        }
+        let file = dir + "/entries.ldif"
+        try Frontend.writeFile(file, Data(out.utf8), mode: 0o640)
+        return file
+    }
+
+    func writeMetrics(started: Date, result: String, outcomes: [String: [String: Int]]) {
+        let now = Date()
+        let text = Metrics.text(finished: now.timeIntervalSince1970, duration: now.timeIntervalSince(started), result: result, outcomes: outcomes)
+        try? Frontend.writeFile(path + "/metrics/rostersync.prom", Data(text.utf8), mode: 0o644)
+    }
+}

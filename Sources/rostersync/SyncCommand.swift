@@ -1,0 +1,189 @@
+import ArgumentParser
+import Foundation
+import LDAPClient
+import LDAPModel
+import RosterSync
+
+/// `rostersync sync`: plan and apply in one run, for a timer or an admin.
+struct SyncCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Plan and apply: make the directory equal to the rosters.",
+        discussion: """
+            Makes the plan `rostersync plan` shows and applies it: safety thresholds are checked \
+            on the whole plan first; every entry a change deletes, disables, renames or moves is \
+            backed up as LDIF before; every change goes to the audit log; new mailboxes get a \
+            random initial password that the server hashes and must be changed at first login, \
+            written only to a notice file per unit (mode 0600). Two runs never overlap (a lock \
+            in the state folder). A run that dies half way is finished by the next one.
+
+            Exit codes: 0 done (or nothing to do); 1 error before any write (bad config, invalid \
+            roster, directory unreachable, another run holds the lock); 3 a safety threshold \
+            tripped and nothing was written (--force --reason overrides); 4 some changes failed, \
+            the others were applied.
+            """)
+
+    @OptionGroup var options: ConfigOptions
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("Sync as on this day (default: today).", valueName: "YYYY-MM-DD"))
+    var asOf: String?
+    @Option(name: .customLong("unit"), help: ArgumentHelp("Only the changes of this unit (repeatable).", valueName: "CODE"))
+    var unitFilter: [String] = []
+    @Flag(help: "An admin's forced sync: the safety thresholds do not stop it. Needs --reason.")
+    var force = false
+    @Option(help: ArgumentHelp("Why the sync is forced; recorded in the audit log with the user.", valueName: "TEXT"))
+    var reason: String?
+
+    func validate() throws {
+        if force != (reason != nil) { throw ValidationError("--force and --reason go together: a forced sync needs its reason recorded") }
+        if let reason, reason.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--reason must say why") }
+        if let asOf, Day(parsing: asOf) == nil { throw ValidationError("--as-of \(asOf): expected a date such as 2026-12-31") }
+    }
+
+    func run() throws {
+        let started = Date()
+        let config = try Frontend.failing(outcome: "nothing was done") { try Frontend.loadConfig(options.config) }
+        let state = try Frontend.failing(outcome: "nothing was done") { try StateFolder(config.stateDir) }
+        let lock = try Frontend.failing(outcome: "nothing was done") { try state.lock() }
+        defer { lock.release() }
+        let actor = Frontend.actor(force: force, reason: reason)
+        let runId = Frontend.runId(started)
+
+        var plan: Plan
+        do {
+            plan = try Frontend.failing(outcome: "nothing was done") {
+                try Frontend.makePlan(configPath: options.config, units: nil, staff: nil, asOf: asOf, unitFilter: unitFilter)
+            }
+        } catch {
+            state.writeMetrics(started: started, result: "error", outcomes: [:])
+            throw error
+        }
+        plan.changes.removeAll { $0.kind == .orphan }  // reported by plan, never changed
+        if plan.changes.isEmpty {
+            print("nothing to do: the directory matches the rosters (\(plan.scheduled.count) scheduled)")
+            state.writeMetrics(started: started, result: "nothing", outcomes: [:])
+            return
+        }
+        let violations = SafetyCheck.violations(plan, config.safety)
+        if !violations.isEmpty && !force {
+            printError("rostersync: safety threshold tripped, nothing was written:\n  " + violations.joined(separator: "\n  ")
+                + "\nCheck the rosters (a truncated export?) with `rostersync plan`; if the changes are meant, rerun with --force --reason \"…\".")
+            state.audit([AuditRecord(time: Frontend.timestamp(), run: runId, actor: actor, change: nil, result: "threshold", message: violations.joined(separator: "; "))])
+            state.writeMetrics(started: started, result: "threshold", outcomes: [:])
+            throw ExitCode(3)
+        }
+
+        let conn = try Frontend.failing(outcome: "nothing was done") { try Frontend.connect(config) }
+        // Initial passwords: made now, written to the units' notices before any write, so a run
+        // that dies after creating a mailbox has not lost its password.
+        var credentials: [Int: Credential] = [:]
+        for (i, c) in plan.changes.enumerated() where [.createAccount, .createUnit, .handoverUnitMailbox].contains(c.kind) {
+            credentials[i] = Frontend.credential(for: c, plan: plan, domain: config.mail.domain)
+        }
+        let noticeDir = try Frontend.failing(outcome: "nothing was done") {
+            try state.writeNotices(runId: runId, day: plan.asOf, unitNames: plan.unitNames, credentials: Array(credentials.values))
+        }
+        // Backups of what destructive changes touch, before the first write.
+        let backup = try Frontend.failing(outcome: "nothing was done") {
+            try state.backup(runId: runId, dns: plan.changes.filter { $0.kind.isDestructive }.map(\.dn), conn: conn)
+        }
+
+        var outcomes: [String: [String: Int]] = [:]
+        var failures = 0
+        var failedChanges = Set<Int>()
+        state.audit([AuditRecord(time: Frontend.timestamp(), run: runId, actor: actor, change: nil, result: "started",
+                                 message: "\(plan.changes.count) changes planned as of \(plan.asOf) from \(plan.directory)")])
+        let applier = Applier(conn: conn, window: config.directory.window)
+        let fatal = applier.apply(plan.changes, operations: { i in Frontend.withPassword(plan.changes[i], credentials[i]) }) { i, result in
+            let c = plan.changes[i]
+            switch result {
+            case .success:
+                outcomes[c.kind.rawValue, default: [:]]["ok", default: 0] += 1
+                print("did \(c.kind.rawValue) \(c.subject)")
+                state.audit([AuditRecord(time: Frontend.timestamp(), run: runId, actor: actor, change: c, result: "ok")], sync: false)
+            case let .failure(e):
+                failures += 1
+                failedChanges.insert(i)
+                outcomes[c.kind.rawValue, default: [:]]["failed", default: 0] += 1
+                printError("FAILED \(c.kind.rawValue) \(c.subject): \(e)")
+                state.audit([AuditRecord(time: Frontend.timestamp(), run: runId, actor: actor, change: c, result: "failed", code: e.code.rawValue, message: e.description)], sync: false)
+            }
+        }
+        // Notices keep only the mailboxes that now exist with that password.
+        let kept = credentials.filter { !failedChanges.contains($0.key) }.map(\.value)
+        try? state.rewriteNotices(noticeDir, day: plan.asOf, unitNames: plan.unitNames, credentials: kept)
+        var summary: [String: Int] = [:]
+        for (kind, o) in outcomes { for (outcome, n) in o { summary["\(kind).\(outcome)"] = n } }
+        state.audit([AuditRecord(time: Frontend.timestamp(), run: runId, actor: actor, change: nil, result: failures == 0 ? "done" : "partial",
+                                 message: "\(plan.changes.count - failures) applied, \(failures) failed; backups in \(backup ?? "-"); notices in \(kept.isEmpty ? "-" : noticeDir)", summary: summary)])
+        state.writeMetrics(started: started, result: failures == 0 ? "ok" : "partial", outcomes: outcomes)
+        print("\(plan.changes.count - failures) change\(plan.changes.count - failures == 1 ? "" : "s") applied, \(failures) failed" + (kept.isEmpty ? "" : "; initial passwords in \(noticeDir) (mode 0600)"))
+        if let fatal { printError("rostersync: the connection was lost (\(fatal)); the next run finishes the work") }
+        if failures > 0 { throw ExitCode(4) }
+    }
+}
+
+extension Frontend {
+    /// Who runs: the systemd timer, or the user (with the reason of a forced run).
+    static func actor(force: Bool, reason: String?) -> String {
+        let env = ProcessInfo.processInfo.environment
+        let user = env["SUDO_USER"] ?? env["USER"] ?? env["LOGNAME"] ?? "uid \(getuid())"
+        if let reason, force { return "admin \(user), forced: \(reason)" }
+        return env["INVOCATION_ID"] != nil ? "timer (\(user))" : "user \(user)"
+    }
+
+    static func timestamp(_ date: Date = Date()) -> String {
+        ISO8601DateFormatter().string(from: date)
+    }
+
+    static func runId(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: date) + "-\(getpid())"
+    }
+
+    /// A random initial password from the system CSPRNG: 16 characters without look-alikes.
+    static func randomPassword() -> Secret {
+        let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789")
+        var rng = SystemRandomNumberGenerator()
+        var s = ""
+        for i in 0..<16 {
+            if i > 0 && i % 4 == 0 { s.append("-") }
+            s.append(alphabet.randomElement(using: &rng)!)
+        }
+        return Secret(s)
+    }
+
+    static func credential(for c: Change, plan: Plan, domain: String) -> Credential {
+        let code = c.unitCode ?? c.groupUnit ?? ""
+        let address = c.attributes.first { $0.name == "mail" }?.new.first ?? ""
+        switch c.kind {
+        case .createAccount:
+            return Credential(unitCode: code, holder: c.subject, address: address, password: randomPassword(), occasion: "hộp thư cá nhân mới")
+        case .createUnit:
+            return Credential(unitCode: code, holder: "Hộp thư đơn vị \(plan.unitNames[code] ?? code)", address: address, password: randomPassword(), occasion: "hộp thư đơn vị mới")
+        default:
+            let local = (try? DN(c.dn))?.rdn?.value ?? c.dn
+            return Credential(unitCode: code, holder: "Hộp thư đơn vị \(plan.unitNames[code] ?? code)", address: "\(local)@\(domain)", password: randomPassword(),
+                              occasion: "bàn giao cho thủ trưởng mới (Điều 12.3): \(c.reason)")
+        }
+    }
+
+    /// The change's writes with the initial password added: in the add of a new mailbox
+    /// (hashed by the server, `pwdReset` so it must be changed), or replacing the unit
+    /// mailbox's password on a handover (the server sets `pwdReset` for an admin's change).
+    static func withPassword(_ c: Change, _ credential: Credential?) -> [PlannedOperation] {
+        guard let credential else { return c.operations }
+        let password = credential.password.reveal()
+        return c.operations.enumerated().map { i, op in
+            switch op {
+            case let .add(dn, attrs) where i == 0:
+                return .add(dn: dn, attributes: attrs + [LDAPAttribute("userPassword", password), LDAPAttribute("pwdReset", "TRUE")])
+            case let .modify(dn, mods, assertion) where c.kind == .handoverUnitMailbox:
+                return .modify(dn: dn, modifications: mods + [.replace("userPassword", [password])], assertion: assertion)
+            default:
+                return op
+            }
+        }
+    }
+}
