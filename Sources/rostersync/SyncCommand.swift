@@ -48,7 +48,7 @@ struct SyncCommand: ParsableCommand {
         let actor = Frontend.actor(force: force, reason: reason)
         let runId = Frontend.runId(started)
 
-        var plan: Plan
+        let plan: Plan
         do {
             plan = try Frontend.failing(outcome: "nothing was done") {
                 try Frontend.makePlan(configPath: options.config, units: nil, staff: nil, asOf: asOf, unitFilter: unitFilter)
@@ -57,6 +57,15 @@ struct SyncCommand: ParsableCommand {
             state.writeMetrics(started: started, result: "error", outcomes: [:])
             throw error
         }
+        try Frontend.execute(plan, config: config, state: state, actor: actor, runId: runId, force: force, started: started)
+    }
+}
+
+extension Frontend {
+    /// Checks the thresholds, backs up, applies, audits and reports a plan: the common end of
+    /// `sync` and `apply`.
+    static func execute(_ plan: Plan, config: Config, state: StateFolder, actor: String, runId: String, force: Bool, started: Date) throws {
+        var plan = plan
         plan.changes.removeAll { $0.kind == .orphan }  // reported by plan, never changed
         if plan.changes.isEmpty {
             print("nothing to do: the directory matches the rosters (\(plan.scheduled.count) scheduled)")

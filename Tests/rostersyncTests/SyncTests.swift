@@ -126,3 +126,117 @@ struct SyncTests {
         }
     }
 }
+
+@Suite("rostersync apply and unlock against a real slapd")
+struct ApplyTests {
+    let samples = Slapd.repoRoot + "/samples"
+
+    @Test("a saved plan applied after someone edited one entry applies all but that one, named")
+    func assertionProtectsEditedEntry() throws {
+        try withSlapd { s in
+            let q1 = try Scenario(s, units: samples + "/units.csv", staff: samples + "/staff.csv")
+            #expect(try rostersync(["sync", "--config", q1.config]).status == 0)
+            let asOf = dayString(offset: 30)
+            let q2dir = s.dir + "/q2"
+            #expect(try Slapd.run(rosterGenBinary, ["mutate", "--from", samples, "--out", q2dir, "--as-of", asOf]).status == 0)
+            let q2 = try Scenario(s, units: q2dir + "/units.csv", staff: q2dir + "/staff.csv", extra: "policy:\n  last_login_file: \(q2dir)/lastlogin.csv\n")
+            let planFile = s.dir + "/q2.json"
+            #expect(try q2.plan(["--as-of", asOf, "--out", planFile]).status == 2)
+            // Someone edits the entry of a person the plan updates.
+            let plan = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: planFile))) as? [String: Any]
+            let update = try #require((plan?["changes"] as? [[String: Any]])?.first { $0["kind"] as? String == "updateAccount" })
+            let dn = try #require(update["dn"] as? String)
+            let edit = try s.tool("ldapmodify", [], stdin: "dn: \(dn)\nchangetype: modify\nreplace: cn\ncn: Edited By Hand\n")
+            #expect(edit.status == 0, "\(edit.stderr)")
+            let out = try rostersync(["apply", "--config", q2.config, planFile])
+            #expect(out.status == 4, "\(out.stdout)\(out.stderr)")
+            let failed = out.stderr.split(separator: "\n").filter { $0.hasPrefix("FAILED") }
+            #expect(failed.count == 1)
+            #expect(failed.first?.contains("updateAccount") == true && failed.first?.contains("assertionFailed (122)") == true)
+            #expect(try s.tool("ldapsearch", ["-LLL", "-b", dn, "-s", "base", "cn"]).stdout.contains("cn: Edited By Hand"))
+            // The rest went in: a new plan only wants that one update.
+            let next = try q2.plan(["--as-of", asOf, "--format", "json"])
+            let rest = (try JSONSerialization.jsonObject(with: Data(next.stdout.utf8)) as? [String: Any])?["changes"] as? [[String: Any]]
+            #expect(rest?.map { $0["kind"] as? String } == ["updateAccount"])
+        }
+    }
+
+    @Test("a plan whose roster changed since is refused; unlock reopens a locked mailbox with an exemption")
+    func refusalsAndUnlock() throws {
+        try withSlapd { s in
+            try FileManager.default.copyItem(atPath: samples + "/staff.csv", toPath: s.dir + "/staff.csv")
+            let sc = try Scenario(s, units: samples + "/units.csv", staff: s.dir + "/staff.csv")
+            #expect(try sc.plan(["--out", s.dir + "/p.json"]).status == 2)
+            try (String(contentsOfFile: s.dir + "/staff.csv", encoding: .utf8) + "999999,Lê Văn Mới,VP,,,,,,\r\n").write(toFile: s.dir + "/staff.csv", atomically: true, encoding: .utf8)
+            let refused = try rostersync(["apply", "--config", sc.config, s.dir + "/p.json"])
+            #expect(refused.status == 1 && refused.stderr.contains("has changed since"), "\(refused.stderr)")
+            #expect(try s.tool("ldapsearch", ["-LLL", "-b", "ou=units,\(s.suffix)", "-s", "one", "1.1"]).stdout.isEmpty)
+
+            #expect(try rostersync(["sync", "--config", sc.config]).status == 0)
+            // Four months on, nobody logged in: everyone is locked (forced: it is everyone).
+            let later = dayString(offset: 125)
+            #expect(try rostersync(["sync", "--config", sc.config, "--as-of", later, "--force", "--reason", "test"]).status == 0)
+            let out = try rostersync(["unlock", "--config", sc.config, "annv2@cema.gov.vn", "--reason", "CV 45/VP ngày 01/03/2027"])
+            #expect(out.status == 0, "\(out.stderr)")
+            let e = try s.tool("ldapsearch", ["-LLL", "-b", s.suffix, "(mail=annv2@cema.gov.vn)", "rsState", "rsLockExemptUntil", "pwdAccountLockedTime"])
+            #expect(e.stdout.contains("rsState: active") && e.stdout.contains("rsLockExemptUntil:") && !e.stdout.contains("pwdAccountLockedTime"))
+            // The next sync leaves it open.
+            let again = try rostersync(["plan", "--config", sc.config, "--as-of", later, "--format", "json"])
+            #expect(!again.stdout.contains("annv2@"), "reopened mailboxes are exempt")
+            let twice = try rostersync(["unlock", "--config", sc.config, "annv2@cema.gov.vn", "--reason", "again"])
+            #expect(twice.status == 1 && twice.stderr.contains("not locked"))
+            #expect(try String(contentsOfFile: s.dir + "/state/audit.jsonl", encoding: .utf8).contains("CV 45/VP"))
+        }
+    }
+
+    @Test("kill -9 in the middle of a large sync: the next run converges to the same directory")
+    func killAndConverge() throws {
+        try withSlapd { s in
+            let dir = s.dir + "/big"
+            #expect(try Slapd.run(rosterGenBinary, ["--staff", "3000", "--out", dir]).status == 0)
+            let sc = try Scenario(s, units: dir + "/units.csv", staff: dir + "/staff.csv")
+            // Start a sync and kill it once some accounts exist.
+            var pid: pid_t = 0
+            let words: [String] = [rostersyncBinary, "sync", "--config", sc.config]
+            let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+            defer { argv.forEach { free($0) } }
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+            #expect(posix_spawn(&pid, rostersyncBinary, &actions, nil, argv, environ) == 0)
+            posix_spawn_file_actions_destroy(&actions)
+            var created = 0
+            for _ in 0..<400 {
+                created = (try? SyncTests().count(s, "(objectClass=rsAccount)")) ?? 0
+                if created > 200 { break }
+                usleep(20_000)
+            }
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            let partial = try SyncTests().count(s, "(objectClass=rsAccount)")
+            #expect(partial > 0 && partial < 2800, "killed mid-run: \(partial) accounts")
+            // The next run finishes the work; the one after has nothing to do.
+            let rerun = try rostersync(["sync", "--config", sc.config])
+            #expect(rerun.status == 0, "\(rerun.stderr)")
+            #expect(try rostersync(["sync", "--config", sc.config]).stdout.hasPrefix("nothing to do"))
+            let total = try SyncTests().count(s, "(objectClass=rsAccount)")
+            // The same directory as an uninterrupted run: compare with a plan on a fresh server.
+            try withSlapd { fresh in
+                let clean = try Scenario(fresh, units: dir + "/units.csv", staff: dir + "/staff.csv")
+                #expect(try rostersync(["sync", "--config", clean.config]).status == 0)
+                let dump = { (x: Slapd) throws -> [String] in
+                    try x.tool("ldapsearch", ["-LLL", "-o", "ldif_wrap=no", "-E", "pr=1000/noprompt", "-b", "ou=units,\(x.suffix)",
+                                              "(objectClass=*)", "uid", "mail", "cn", "employeeNumber", "departmentNumber", "rsState", "rsUnitCode"])
+                        .stdout.components(separatedBy: "\n\n").map { $0.split(separator: "\n").filter { !$0.hasPrefix("#") }.sorted().joined(separator: "\n") }
+                        .filter { !$0.isEmpty }.sorted()
+                }
+                let (a, b) = (try dump(s), try dump(fresh))
+                let onlyA = Set(a).subtracting(b), onlyB = Set(b).subtracting(a)
+                #expect(onlyA.isEmpty && onlyB.isEmpty, "\(onlyA.count) vs \(onlyB.count): \(onlyA.sorted().prefix(2)) / \(onlyB.sorted().prefix(2))")
+                #expect(try SyncTests().count(fresh, "(objectClass=rsAccount)") == total)
+            }
+        }
+    }
+}

@@ -99,6 +99,7 @@ extension Plan {
             ("scheduled", .array(scheduled.map(change))),
             ("disputes", .array(disputes.map { .object([("dn", .string($0.dn)), ("employeeId", .optional($0.employeeId)), ("reason", .string($0.reason))]) })),
             ("units", .object(unitNames.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+            ("managedEntries", .int(managedEntries)),
         ]).rendered() + "\n"
     }
 

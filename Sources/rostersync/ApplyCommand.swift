@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import RosterSync
+
+/// `rostersync apply PLAN.json`: apply a plan exactly as it was reviewed.
+struct ApplyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Apply a plan saved by `plan --out`, exactly as reviewed.",
+        discussion: """
+            Every write carries the assertion the plan recorded (RFC 4528): an entry that \
+            changed since the plan was made fails alone, named, instead of being overwritten. \
+            A plan made from roster files that have changed since, or from another directory, \
+            is refused. Thresholds, backups, audit and notices are as for sync.
+
+            Exit codes: 0 done; 1 refused or error before any write; 3 a safety threshold \
+            tripped (--force --reason overrides); 4 some changes failed, the others were applied.
+            """)
+
+    @OptionGroup var options: ConfigOptions
+    @Argument(help: ArgumentHelp("The plan saved by `rostersync plan --out`.", valueName: "PLAN.json"))
+    var planFile: String
+    @Flag(help: "An admin's forced apply: the safety thresholds do not stop it. Needs --reason.")
+    var force = false
+    @Option(help: ArgumentHelp("Why it is forced; recorded in the audit log with the user.", valueName: "TEXT"))
+    var reason: String?
+
+    func validate() throws {
+        if force != (reason != nil) { throw ValidationError("--force and --reason go together: a forced apply needs its reason recorded") }
+    }
+
+    func run() throws {
+        let started = Date()
+        let config = try Frontend.failing(outcome: "nothing was done") { try Frontend.loadConfig(options.config) }
+        let plan = try Frontend.failing(outcome: "nothing was done") { () throws -> Plan in
+            let plan = try Plan.parse(json: Data(Frontend.readBytes(planFile)))
+            // The plan must still describe these rosters and this directory.
+            for (file, sum) in plan.inputs.sorted(by: { $0.key < $1.key }) {
+                guard FileManager.default.fileExists(atPath: file) else { throw Frontend.Failure("\(planFile) was made from \(file), which is gone: make a new plan") }
+                let now = try Frontend.sha256(file)
+                guard now == sum else { throw Frontend.Failure("\(file) has changed since \(planFile) was made: review a new plan (rostersync plan --out)") }
+            }
+            guard plan.directory.hasSuffix(" " + config.directory.base.string) else {
+                throw Frontend.Failure("\(planFile) was made for \(plan.directory), not for \(config.directory.base) of \(options.config)")
+            }
+            return plan
+        }
+        let state = try Frontend.failing(outcome: "nothing was done") { try StateFolder(config.stateDir) }
+        let lock = try Frontend.failing(outcome: "nothing was done") { try state.lock() }
+        defer { lock.release() }
+        try Frontend.execute(plan, config: config, state: state, actor: Frontend.actor(force: force, reason: reason) + ", plan \(planFile)",
+                             runId: Frontend.runId(started), force: force, started: started)
+    }
+}
