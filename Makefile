@@ -1,7 +1,7 @@
 # The two quick-start commands: `make demo` (the main job on sample data against a
 # throwaway slapd) and `make test`. Both install what is missing on Debian first.
 SHELL := /bin/bash
-APT_PACKAGES := slapd ldap-utils libldap2-dev libsasl2-dev bc openssl
+APT_PACKAGES := slapd ldap-utils libldap2-dev libsasl2-dev bc openssl postfix postfix-ldap dovecot-core dovecot-ldap
 DEMO_DIR ?= /tmp/rs-demo
 SWIFT_FLAGS ?=
 
@@ -13,7 +13,7 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  echo 'slapd slapd/no_configuration boolean true' | $$SUDO debconf-set-selections; \
+	  printf 'slapd slapd/no_configuration boolean true\npostfix postfix/main_mailer_type select No configuration\n' | $$SUDO debconf-set-selections; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
