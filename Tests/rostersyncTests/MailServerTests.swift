@@ -128,3 +128,48 @@ struct MailServerTests {
         }
     }
 }
+
+@Suite("deploy/slapd ACLs")
+struct ACLTests {
+    @Test("with the shipped ACLs, the agent's service DN can sync by simple bind; the mail server's DN reads but cannot write")
+    func leastPrivilege() throws {
+        try withSlapd { s in
+            let acl = try String(contentsOfFile: Slapd.repoRoot + "/deploy/slapd/rostersync-acl.ldif", encoding: .utf8)
+            let loaded = try s.tool("ldapmodify", [], stdin: acl)
+            #expect(loaded.status == 0, "\(loaded.stderr)")
+            let services = """
+                dn: cn=rostersync,ou=services,\(s.suffix)
+                objectClass: organizationalRole
+                objectClass: simpleSecurityObject
+                cn: rostersync
+                userPassword: agent-secret-1
+
+                dn: cn=mailserver,ou=services,\(s.suffix)
+                objectClass: organizationalRole
+                objectClass: simpleSecurityObject
+                cn: mailserver
+                userPassword: mail-secret-1
+                """
+            #expect(try s.tool("ldapadd", [], stdin: services).status == 0)
+            let secret = s.dir + "/agent.secret"
+            try "agent-secret-1\n".write(toFile: secret, atomically: true, encoding: .utf8)
+            chmod(secret, 0o600)
+            let samples = Slapd.repoRoot + "/samples"
+            let config = try writeConfig(s, uris: [s.ldapURI], bind: "method: simple\ndn: cn=rostersync,ou=services,\(s.suffix)\npassword_file: \(secret)",
+                                         extra: "rosters:\n  units: \(samples)/units.csv\n  staff: \(samples)/staff.csv\n")
+            let first = try rostersync(["sync", "--config", config])
+            #expect(first.status == 0, "\(first.stderr.prefix(500))")
+            // Locks need the ppolicy attributes (manage): four months on, forced since it is everyone.
+            let locked = try rostersync(["sync", "--config", config, "--as-of", dayString(offset: 125), "--force", "--reason", "test"])
+            #expect(locked.status == 0, "\(locked.stderr.prefix(500))")
+            #expect(try rostersync(["sync", "--config", config, "--as-of", dayString(offset: 125)]).stdout.hasPrefix("nothing to do"))
+            // The mail server's identity reads the units, and may not change them.
+            let read = try Slapd.run("/usr/bin/ldapsearch", ["-x", "-H", s.ldapURI, "-D", "cn=mailserver,ou=services,\(s.suffix)", "-w", "mail-secret-1",
+                                                             "-b", "ou=units,\(s.suffix)", "-LLL", "(mail=annv2@cema.gov.vn)", "rsState"])
+            #expect(read.stdout.contains("rsState: locked"), "\(read.stderr)")
+            let write = try Slapd.run("/usr/bin/ldapmodify", ["-x", "-H", s.ldapURI, "-D", "cn=mailserver,ou=services,\(s.suffix)", "-w", "mail-secret-1"],
+                                      stdin: "dn: ou=units,\(s.suffix)\nchangetype: modify\nreplace: description\ndescription: x\n")
+            #expect(write.status == 50, "insufficientAccess expected: \(write.stderr)")
+        }
+    }
+}
