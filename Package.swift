@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         // SHA-256 of the input rosters recorded in a plan, so `apply` can refuse stale ones.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // The run's log: one line per change, levels, quiet under a timer; any backend later.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // libldap/liblber as a system library; shim.h holds only what Swift cannot import.
@@ -44,6 +46,7 @@ let package = Package(
                 "LDAPClient", "RosterSync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LDAPClient
+import Logging
 import LDAPModel
 import RosterSync
 
@@ -66,16 +67,17 @@ extension Frontend {
     /// `sync` and `apply`.
     static func execute(_ plan: Plan, config: Config, state: StateFolder, actor: String, runId: String, force: Bool, started: Date) throws {
         var plan = plan
+        let log = Log.logger
         plan.changes.removeAll { $0.kind == .orphan }  // reported by plan, never changed
         if plan.changes.isEmpty {
-            print("nothing to do: the directory matches the rosters (\(plan.scheduled.count) scheduled)")
+            log.notice("nothing to do: the directory matches the rosters (\(plan.scheduled.count) scheduled)")
             state.writeMetrics(started: started, result: "nothing", outcomes: [:])
             return
         }
         let violations = SafetyCheck.violations(plan, config.safety)
         if !violations.isEmpty && !force {
-            printError("rostersync: safety threshold tripped, nothing was written:\n  " + violations.joined(separator: "\n  ")
-                + "\nCheck the rosters (a truncated export?) with `rostersync plan`; if the changes are meant, rerun with --force --reason \"…\".")
+            log.error(Logger.Message(stringLiteral: "rostersync: safety threshold tripped, nothing was written:\n  " + violations.joined(separator: "\n  ")
+                + "\nCheck the rosters (a truncated export?) with `rostersync plan`; if the changes are meant, rerun with --force --reason \"…\"."))
             state.audit([AuditRecord(time: Frontend.timestamp(), run: runId, actor: actor, change: nil, result: "threshold", message: violations.joined(separator: "; "))])
             state.writeMetrics(started: started, result: "threshold", outcomes: [:])
             throw ExitCode(3)
@@ -107,13 +109,13 @@ extension Frontend {
             switch result {
             case .success:
                 outcomes[c.kind.rawValue, default: [:]]["ok", default: 0] += 1
-                print("did \(c.kind.rawValue) \(c.subject)")
+                log.notice("did \(c.kind.rawValue) \(c.subject)")
                 state.audit([AuditRecord(time: Frontend.timestamp(), run: runId, actor: actor, change: c, result: "ok")], sync: false)
             case let .failure(e):
                 failures += 1
                 failedChanges.insert(i)
                 outcomes[c.kind.rawValue, default: [:]]["failed", default: 0] += 1
-                printError("FAILED \(c.kind.rawValue) \(c.subject): \(e)")
+                log.error("FAILED \(c.kind.rawValue) \(c.subject): \(e)")
                 state.audit([AuditRecord(time: Frontend.timestamp(), run: runId, actor: actor, change: c, result: "failed", code: e.code.rawValue, message: e.description)], sync: false)
             }
         }
@@ -125,8 +127,9 @@ extension Frontend {
         state.audit([AuditRecord(time: Frontend.timestamp(), run: runId, actor: actor, change: nil, result: failures == 0 ? "done" : "partial",
                                  message: "\(plan.changes.count - failures) applied, \(failures) failed; backups in \(backup ?? "-"); notices in \(kept.isEmpty ? "-" : noticeDir)", summary: summary)])
         state.writeMetrics(started: started, result: failures == 0 ? "ok" : "partial", outcomes: outcomes)
-        print("\(plan.changes.count - failures) change\(plan.changes.count - failures == 1 ? "" : "s") applied, \(failures) failed" + (kept.isEmpty ? "" : "; initial passwords in \(noticeDir) (mode 0600)"))
-        if let fatal { printError("rostersync: the connection was lost (\(fatal)); the next run finishes the work") }
+        let where_ = kept.isEmpty ? "" : "; initial passwords in \(noticeDir) (mode 0600)"
+        log.notice("\(plan.changes.count - failures) change\(plan.changes.count - failures == 1 ? "" : "s") applied, \(failures) failed\(where_)")
+        if let fatal { log.error("rostersync: the connection was lost (\(fatal)); the next run finishes the work") }
         if failures > 0 { throw ExitCode(4) }
     }
 }

@@ -61,7 +61,7 @@ struct UnlockCommand: ParsableCommand {
                 .delete("pwdAccountLockedTime"),
             ], assertion: .equality("rsState", "locked"))
             state.audit([AuditRecord(time: Frontend.timestamp(), run: Frontend.runId(started), actor: Frontend.actor(force: false, reason: nil), change: change, result: "ok")])
-            print("reopened \(address); not locked again before \(exempt)")
+            Log.logger.notice("reopened \(address); not locked again before \(exempt)")
         }
     }
 }
