@@ -93,6 +93,11 @@ public final class LDAPConnection {
 
     deinit { close() }
 
+    /// liblber writes to the socket without MSG_NOSIGNAL: a server that dies mid-write would
+    /// kill the whole process with SIGPIPE (seen in CI) instead of failing the write with
+    /// serverDown. Ignored once, process-wide, before the first connection.
+    private static let ignoreSIGPIPE: Void = { signal(SIGPIPE, SIG_IGN) }()
+
     /// Unbinds and releases the handle. Further use throws `serverDown`.
     public func close() {
         guard !closed else { return }
@@ -107,6 +112,7 @@ public final class LDAPConnection {
     public static func connect(
         _ options: LDAPConnectionOptions, credentials: LDAPCredentials
     ) throws(LDAPError) -> LDAPConnection {
+        _ = ignoreSIGPIPE
         guard !options.uris.isEmpty else {
             throw LDAPError(code: .paramError, message: "no directory URI configured", operation: "connect")
         }
