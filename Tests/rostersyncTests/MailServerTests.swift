@@ -34,11 +34,8 @@ struct MailServerTests {
             let q1 = try Scenario(s, units: samples + "/units.csv", staff: samples + "/staff.csv")
             #expect(try rostersync(["sync", "--config", q1.config]).status == 0)
             let q1Notices = s.dir + "/state/notices/" + (try FileManager.default.contentsOfDirectory(atPath: s.dir + "/state/notices").sorted().first ?? "")
-            let asOf = dayString(offset: 30)
-            let q2dir = s.dir + "/q2"
-            #expect(try Slapd.run(rosterGenBinary, ["mutate", "--from", samples, "--out", q2dir, "--as-of", asOf]).status == 0)
+            let (q2, asOf, q2dir) = try Scenario.quarterTwo(s)
             let intended = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: q2dir + "/intended.json"))) as? [[String: String]] ?? []
-            let q2 = try Scenario(s, units: q2dir + "/units.csv", staff: q2dir + "/staff.csv", extra: "policy:\n  last_login_file: \(q2dir)/lastlogin.csv\n")
             let plan = try JSONSerialization.jsonObject(with: Data(q2.plan(["--as-of", asOf, "--format", "json"]).stdout.utf8)) as? [String: Any]
             let rename = try #require((plan?["changes"] as? [[String: Any]])?.first { $0["kind"] as? String == "renameUnit" })
             let renameAttrs = rename["attributes"] as? [[String: Any]] ?? []

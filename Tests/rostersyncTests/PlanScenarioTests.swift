@@ -28,6 +28,19 @@ struct Scenario {
     }
 }
 
+extension Scenario {
+    /// The next quarter of the sample rosters (`roster-gen mutate`), planned a month on, in
+    /// `s.dir/q2`, with the mail server's last logins; returns it and its as-of day.
+    static func quarterTwo(_ s: Slapd) throws -> (scenario: Scenario, asOf: String, dir: String) {
+        let asOf = dayString(offset: 30)
+        let dir = s.dir + "/q2"
+        let gen = try Slapd.run(rosterGenBinary, ["mutate", "--from", Slapd.repoRoot + "/samples", "--out", dir, "--as-of", asOf])
+        #expect(gen.status == 0, "\(gen.stderr)")
+        let sc = try Scenario(s, units: dir + "/units.csv", staff: dir + "/staff.csv", extra: "policy:\n  last_login_file: \(dir)/lastlogin.csv\n")
+        return (sc, asOf, dir)
+    }
+}
+
 func dayString(offset days: Int) -> String {
     let d = Date().addingTimeInterval(Double(days) * 86_400)
     let c = Calendar.current.dateComponents([.year, .month, .day], from: d)
@@ -51,11 +64,7 @@ struct PlanScenarioTests {
             #expect(again.stdout.contains("No changes: the directory already matches the rosters."))
 
             // Quarter 2, planned a month on (the accounts were created today).
-            let asOf = dayString(offset: 30)
-            let q2dir = s.dir + "/q2"
-            let gen = try Slapd.run(rosterGenBinary, ["mutate", "--from", samples, "--out", q2dir, "--as-of", asOf])
-            #expect(gen.status == 0, "\(gen.stderr)")
-            let q2 = try Scenario(s, units: q2dir + "/units.csv", staff: q2dir + "/staff.csv", extra: "policy:\n  last_login_file: \(q2dir)/lastlogin.csv\n")
+            let (q2, asOf, q2dir) = try Scenario.quarterTwo(s)
             let json = try q2.plan(["--as-of", asOf, "--format", "json"])
             #expect(json.status == 2, "\(json.stderr)")
             let plan = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]

@@ -85,10 +85,7 @@ struct SyncTests {
     func quarterTwoAndRestore() throws {
         try withSlapd { s in
             #expect(try sync(try Scenario(s, units: samples + "/units.csv", staff: samples + "/staff.csv")).status == 0)
-            let asOf = dayString(offset: 30)
-            let q2dir = s.dir + "/q2"
-            #expect(try Slapd.run(rosterGenBinary, ["mutate", "--from", samples, "--out", q2dir, "--as-of", asOf]).status == 0)
-            let q2 = try Scenario(s, units: q2dir + "/units.csv", staff: q2dir + "/staff.csv", extra: "policy:\n  last_login_file: \(q2dir)/lastlogin.csv\n")
+            let (q2, asOf, _) = try Scenario.quarterTwo(s)
             let out = try sync(q2, ["--as-of", asOf])
             #expect(out.status == 0, "\(out.stderr)")
             #expect(try q2.plan(["--as-of", asOf]).status == 0, "the plan after a sync is empty")
@@ -136,10 +133,7 @@ struct ApplyTests {
         try withSlapd { s in
             let q1 = try Scenario(s, units: samples + "/units.csv", staff: samples + "/staff.csv")
             #expect(try rostersync(["sync", "--config", q1.config]).status == 0)
-            let asOf = dayString(offset: 30)
-            let q2dir = s.dir + "/q2"
-            #expect(try Slapd.run(rosterGenBinary, ["mutate", "--from", samples, "--out", q2dir, "--as-of", asOf]).status == 0)
-            let q2 = try Scenario(s, units: q2dir + "/units.csv", staff: q2dir + "/staff.csv", extra: "policy:\n  last_login_file: \(q2dir)/lastlogin.csv\n")
+            let (q2, asOf, _) = try Scenario.quarterTwo(s)
             let planFile = s.dir + "/q2.json"
             #expect(try q2.plan(["--as-of", asOf, "--out", planFile]).status == 2)
             // Someone edits the entry of a person the plan updates.
