@@ -189,28 +189,29 @@ struct ApplyTests {
             let dir = s.dir + "/big"
             #expect(try Slapd.run(rosterGenBinary, ["--staff", "3000", "--out", dir]).status == 0)
             let sc = try Scenario(s, units: dir + "/units.csv", staff: dir + "/staff.csv")
-            // Start a sync and kill it once some accounts exist.
-            var pid: pid_t = 0
-            let words: [String] = [rostersyncBinary, "sync", "--config", sc.config]
-            let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-            defer { argv.forEach { free($0) } }
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-            #expect(posix_spawn(&pid, rostersyncBinary, &actions, nil, argv, environ) == 0)
-            posix_spawn_file_actions_destroy(&actions)
-            var created = 0
-            for _ in 0..<400 {
-                created = (try? SyncTests().count(s, "(objectClass=rsAccount)")) ?? 0
-                if created > 200 { break }
-                usleep(20_000)
+            // Start a sync and kill it at several points: early, then (the next run) late.
+            var partials: [Int] = []
+            for threshold in [50, 1000] {
+                var pid: pid_t = 0
+                let words: [String] = [rostersyncBinary, "sync", "--config", sc.config]
+                let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+                var actions = posix_spawn_file_actions_t()
+                posix_spawn_file_actions_init(&actions)
+                posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+                posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+                #expect(posix_spawn(&pid, rostersyncBinary, &actions, nil, argv, environ) == 0)
+                posix_spawn_file_actions_destroy(&actions)
+                argv.forEach { free($0) }
+                for _ in 0..<600 {
+                    if ((try? SyncTests().count(s, "(objectClass=rsAccount)")) ?? 0) > threshold { break }
+                    usleep(10_000)
+                }
+                kill(pid, SIGKILL)
+                var status: Int32 = 0
+                waitpid(pid, &status, 0)
+                partials.append(try SyncTests().count(s, "(objectClass=rsAccount)"))
             }
-            kill(pid, SIGKILL)
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
-            let partial = try SyncTests().count(s, "(objectClass=rsAccount)")
-            #expect(partial > 0 && partial < 2800, "killed mid-run: \(partial) accounts")
+            #expect(partials[0] > 0 && partials[1] > partials[0] && partials[1] < 2800, "killed mid-run: \(partials) accounts")
             // The next run finishes the work; the one after has nothing to do.
             let rerun = try rostersync(["sync", "--config", sc.config])
             #expect(rerun.status == 0, "\(rerun.stderr)")
