@@ -106,7 +106,7 @@ extension Frontend {
         var plan = Planner.plan(PlannerInput(
             roster: loaded.roster, snapshot: snapshot, config: config, asOf: day, lastLogins: lastLogins,
             units: Set(unitFilter), directory: "\(conn.uri) \(config.directory.base)"))
-        plan.inputs = [unitsPath: try sha256(unitsPath), staffPath: try sha256(staffPath)]
+        plan.inputs = loaded.checksums
         lap("plan (\(plan.changes.count) changes)")
         return plan
     }
@@ -139,8 +139,10 @@ extension Frontend {
         return Day(year: c.year ?? 1970, month: c.month ?? 1, day: c.day ?? 1) ?? Day(ordinal: 0)
     }
 
-    static func sha256(_ path: String) throws -> String {
-        "sha256:" + SHA256.hash(data: try readBytes(path)).map { String(format: "%02x", $0) }.joined()
+    static func sha256(_ path: String) throws -> String { sha256(try readBytes(path)) }
+
+    static func sha256(_ bytes: [UInt8]) -> String {
+        "sha256:" + SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }
 
     /// A mail server's `address,last_login` export; dates as ISO days or timestamps.

@@ -67,6 +67,8 @@ struct RosterCommand: ParsableCommand {
 struct LoadedRoster: Sendable {
     var roster: Roster
     var encodings: [(file: String, decoded: String)]
+    /// SHA-256 of each file as it was read, for the plan's `inputs`.
+    var checksums: [String: String]
 }
 
 extension Frontend {
@@ -88,9 +90,10 @@ extension Frontend {
     }
 
     static func loadRoster(units: String, staff: String, encoding: RosterEncoding?, parser: RosterParser) throws -> LoadedRoster {
-        let u = try TextDecoder.decode(readBytes(units), declared: encoding, file: units)
-        let s = try TextDecoder.decode(readBytes(staff), declared: encoding, file: staff)
+        let unitBytes = try readBytes(units), staffBytes = try readBytes(staff)
+        let u = try TextDecoder.decode(unitBytes, declared: encoding, file: units)
+        let s = try TextDecoder.decode(staffBytes, declared: encoding, file: staff)
         let roster = try parser.parse(unitsText: u.text, unitsFile: units, staffText: s.text, staffFile: staff)
-        return LoadedRoster(roster: roster, encodings: [(units, "\(u.encoding) (\(u.how))"), (staff, "\(s.encoding) (\(s.how))")])
+        return LoadedRoster(roster: roster, encodings: [(units, "\(u.encoding) (\(u.how))"), (staff, "\(s.encoding) (\(s.how))")], checksums: [units: sha256(unitBytes), staff: sha256(staffBytes)])
     }
 }

@@ -55,11 +55,8 @@ struct UnlockCommand: ParsableCommand {
                 subject: "\(entry.string("employeeNumber") ?? "") \(entry.string("cn") ?? address)",
                 reason: "reopened at the unit's request (\(reason)); not locked again before \(exempt)",
                 attributes: [AttributeChange("rsState", old: ["locked"], new: ["active"]), AttributeChange("rsLockExemptUntil", old: [], new: [exempt.generalizedTime])])
-            try conn.modify(entry.dn, [
-                .replace("rsState", ["active"]), .replace("rsStateSince", [today.generalizedTime]),
-                .replace("rsStateReason", ["reopened: \(reason)"]), .replace("rsLockExemptUntil", [exempt.generalizedTime]),
-                .delete("pwdAccountLockedTime"),
-            ], assertion: .equality("rsState", "locked"))
+            try conn.modify(entry.dn, Planner.stateModifications(to: .active, on: today, reason: "reopened: \(reason)")
+                + [.replace("rsLockExemptUntil", [exempt.generalizedTime])], assertion: .equality("rsState", "locked"))
             state.audit([AuditRecord(time: Frontend.timestamp(), run: Frontend.runId(started), actor: Frontend.actor(force: false, reason: nil), change: change, result: "ok")])
             Log.logger.notice("reopened \(address); not locked again before \(exempt)")
         }

@@ -32,6 +32,13 @@ public enum Planner {
     /// The permanent administrative lock (a real timestamp could expire with pwdLockoutDuration).
     public static let permanentLock = "000001010000Z"
 
+    /// The writes that move an entry to `state`: its lifecycle attributes, and the bind lock
+    /// (`pwdAccountLockedTime`) set for disabled and locked entries, removed for active ones.
+    public static func stateModifications(to state: EntryState, on day: Day, reason: String) -> [LDAPModification] {
+        [.replace("rsState", [state.rawValue]), .replace("rsStateSince", [day.generalizedTime]), .replace("rsStateReason", [reason]),
+         state == .active ? .delete("pwdAccountLockedTime") : .replace("pwdAccountLockedTime", [permanentLock])]
+    }
+
     public static func plan(_ input: PlannerInput) -> Plan {
         var b = PlanBuilder(input)
         b.build()
@@ -285,8 +292,7 @@ private struct PlanBuilder {
                 why.append("code changed from \(dir.code ?? "none") to \(u.code)")
             }
             if dir.state != .active {
-                mods += [.replace("rsState", [EntryState.active.rawValue]), .replace("rsStateSince", [asOf.generalizedTime]),
-                         .replace("rsStateReason", ["active in the unit roster"]), .delete("pwdAccountLockedTime")]
+                mods += Planner.stateModifications(to: .active, on: asOf, reason: "active in the unit roster")
                 attrs.append(AttributeChange("rsState", old: [dir.state.rawValue], new: [EntryState.active.rawValue]))
                 why.append("active again in the unit roster")
             }
@@ -426,10 +432,8 @@ private struct PlanBuilder {
                     kind: .enableAccount, dn: dn.string, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode, subject: subject,
                     reason: "active in the staff roster again before its deletion",
                     attributes: [AttributeChange("rsState", old: [acct.state.rawValue], new: [EntryState.active.rawValue])],
-                    operations: [.modify(dn: dn.string, modifications: [
-                        .replace("rsState", [EntryState.active.rawValue]), .replace("rsStateSince", [asOf.generalizedTime]),
-                        .replace("rsStateReason", ["active in the staff roster again"]), .delete("pwdAccountLockedTime"),
-                    ], assertion: .and([identity, .equality("rsState", EntryState.disabled.rawValue)]))]),
+                    operations: [.modify(dn: dn.string, modifications: Planner.stateModifications(to: .active, on: asOf, reason: "active in the staff roster again"),
+                                         assertion: .and([identity, .equality("rsState", EntryState.disabled.rawValue)]))]),
                     pending: false, due: nil)
             }
             // Transfer: same entry, same address, same password; its place and unit code change.
@@ -489,10 +493,8 @@ private struct PlanBuilder {
                 kind: .disableAccount, dn: dn.string, employeeId: id, unitCode: code, groupUnit: code, subject: subject,
                 reason: "\(reason): login refused and out of mail routing; deleted after \(cfg.policy.disabledRetention)",
                 attributes: [AttributeChange("rsState", old: [a.state.rawValue], new: [EntryState.disabled.rawValue])],
-                operations: [.modify(dn: dn.string, modifications: [
-                    .replace("rsState", [EntryState.disabled.rawValue]), .replace("rsStateSince", [asOf.generalizedTime]),
-                    .replace("rsStateReason", [reason]), .replace("pwdAccountLockedTime", [Planner.permanentLock]),
-                ], assertion: .and([identity, .equality("rsState", a.state.rawValue)]))]),
+                operations: [.modify(dn: dn.string, modifications: Planner.stateModifications(to: .disabled, on: asOf, reason: reason),
+                                     assertion: .and([identity, .equality("rsState", a.state.rawValue)]))]),
                 pending: false, due: nil)
         case .disabled:
             let since = a.stateSince ?? asOf
@@ -562,10 +564,8 @@ private struct PlanBuilder {
                 kind: .lockAccount, dn: dn.string, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode, subject: subject,
                 reason: "\(words) (more than \(cfg.policy.lockAfter)): locked until the unit asks in writing to reopen it",
                 attributes: [AttributeChange("rsState", old: ["active"], new: ["locked"])],
-                operations: [.modify(dn: dn.string, modifications: [
-                    .replace("rsState", [EntryState.locked.rawValue]), .replace("rsStateSince", [asOf.generalizedTime]),
-                    .replace("rsStateReason", [words]), .replace("pwdAccountLockedTime", [Planner.permanentLock]),
-                ], assertion: .and([identity, .equality("rsState", EntryState.active.rawValue)]))]),
+                operations: [.modify(dn: dn.string, modifications: Planner.stateModifications(to: .locked, on: asOf, reason: words),
+                                     assertion: .and([identity, .equality("rsState", EntryState.active.rawValue)]))]),
                 pending: false, due: nil)
         case .locked:
             let lockedSince = a.stateSince ?? asOf
@@ -619,10 +619,8 @@ private struct PlanBuilder {
                     kind: .dissolveUnit, dn: dn.string, unitCode: u.code, groupUnit: u.code, subject: unitLabel(u.code),
                     reason: "dissolved in the unit roster" + (u.effectiveDate.map { " (effective \($0))" } ?? "") + "; its mailbox is disabled, the entry is deleted once the \(left) entries left in it are gone",
                     attributes: [AttributeChange("rsState", old: [dir.state.rawValue], new: [EntryState.disabled.rawValue])],
-                    operations: [.modify(dn: dn.string, modifications: [
-                        .replace("rsState", [EntryState.disabled.rawValue]), .replace("rsStateSince", [asOf.generalizedTime]),
-                        .replace("rsStateReason", ["unit dissolved"]), .replace("pwdAccountLockedTime", [Planner.permanentLock]),
-                    ], assertion: assertion)]), pending: pending, due: u.effectiveDate)
+                    operations: [.modify(dn: dn.string, modifications: Planner.stateModifications(to: .disabled, on: asOf, reason: "unit dissolved"),
+                                         assertion: assertion)]), pending: pending, due: u.effectiveDate)
             }
         }
     }
