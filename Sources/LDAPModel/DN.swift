@@ -23,7 +23,11 @@ public struct DN: Sendable, Hashable, CustomStringConvertible, Comparable {
         let key: String
         public init(_ avas: [AVA]) {
             self.avas = avas
-            self.key = avas.map { "\($0.type.lowercased())=\(DN.foldForComparison($0.value))" }.sorted().joined(separator: "+")
+            if avas.count == 1 {
+                self.key = DN.foldForComparison(avas[0].type) + "=" + DN.foldForComparison(avas[0].value)
+            } else {
+                self.key = avas.map { "\($0.type.lowercased())=\(DN.foldForComparison($0.value))" }.sorted().joined(separator: "+")
+            }
         }
         public init(type: String, value: String) { self.init([AVA(type: type, value: value)]) }
         public var description: String {
@@ -44,6 +48,12 @@ public struct DN: Sendable, Hashable, CustomStringConvertible, Comparable {
     public init(rdns: [RDN]) {
         self.rdns = rdns
         self.normalized = rdns.map(\.key).joined(separator: ",")
+    }
+
+    /// For names made from another DN whose key is known: no join over every RDN again.
+    private init(rdns: [RDN], normalized: String) {
+        self.rdns = rdns
+        self.normalized = normalized
     }
 
     /// The root DSE's empty name.
@@ -76,15 +86,36 @@ public struct DN: Sendable, Hashable, CustomStringConvertible, Comparable {
         return n
     }
     public var rdn: RDN? { rdns.first }
-    public var parent: DN? { rdns.isEmpty ? nil : DN(rdns: Array(rdns.dropFirst())) }
+    public var parent: DN? {
+        guard let first = rdns.first else { return nil }
+        // The parent's key is the end of this one's: cut, not joined again.
+        let cut = first.key.utf8.count + (rdns.count > 1 ? 1 : 0)
+        return DN(rdns: Array(rdns.dropFirst()), normalized: String(Substring(normalized.utf8.dropFirst(cut))))
+    }
+
+    /// True when `self` is an immediate child of `dn` (no DN is built to find out).
+    public func isChild(of dn: DN) -> Bool {
+        guard let first = rdns.first, rdns.count == dn.rdns.count + 1 else { return false }
+        let n = normalized.utf8, p = dn.normalized.utf8
+        let cut = first.key.utf8.count + (dn.rdns.isEmpty ? 0 : 1)
+        return n.count == cut + p.count && n.dropFirst(cut).elementsEqual(p)
+    }
 
     /// `self` with `rdn` prepended: the DN of a child entry.
-    public func child(_ rdn: RDN) -> DN { DN(rdns: [rdn] + rdns) }
+    public func child(_ rdn: RDN) -> DN {
+        var all = [rdn]
+        all.reserveCapacity(rdns.count + 1)
+        all.append(contentsOf: rdns)
+        return DN(rdns: all, normalized: rdns.isEmpty ? rdn.key : rdn.key + "," + normalized)
+    }
     public func child(type: String, value: String) -> DN { child(RDN(type: type, value: value)) }
 
     /// True when `self` lies strictly below `ancestor`.
     public func isDescendant(of ancestor: DN) -> Bool {
-        rdns.count > ancestor.rdns.count && Array(rdns.suffix(ancestor.rdns.count)) == ancestor.rdns
+        guard rdns.count > ancestor.rdns.count else { return false }
+        let offset = rdns.count - ancestor.rdns.count
+        for i in ancestor.rdns.indices where rdns[offset + i] != ancestor.rdns[i] { return false }
+        return true
     }
 
     /// `self` moved from below `old` to below `new` (for entries under a renamed subtree).
@@ -99,13 +130,22 @@ public struct DN: Sendable, Hashable, CustomStringConvertible, Comparable {
     public func hash(into h: inout Hasher) { h.combine(normalized) }
     public static func < (a: DN, b: DN) -> Bool { a.normalized < b.normalized }
 
+    /// The comparison form of a value. `,` `+` and `\` are escaped so that keys joined with
+    /// `,` and `+` stay unambiguous (`ou=a\,ou=b` is one RDN, `ou=a,ou=b` two).
     static func foldForComparison(_ value: String) -> String {
-        if value.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x20 }) {
+        if value.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x20 && $0 != 0x2C && $0 != 0x2B && $0 != 0x5C }) {
             // The usual case (uid, ou, dc values): ASCII without spaces, lower-cased by hand.
             return String(decoding: value.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }, as: UTF8.self)
         }
         let folded = value.precomposedStringWithCanonicalMapping.lowercased()
-        return folded.split(whereSeparator: { $0 == " " }).joined(separator: " ")
+            .split(whereSeparator: { $0 == " " }).joined(separator: " ")
+        guard folded.utf8.contains(where: { $0 == 0x2C || $0 == 0x2B || $0 == 0x5C }) else { return folded }
+        var out = ""
+        for c in folded.unicodeScalars {
+            if c == "," || c == "+" || c == "\\" { out.unicodeScalars.append("\\") }
+            out.unicodeScalars.append(c)
+        }
+        return out
     }
 
     /// Escapes an attribute value for use in a DN string (RFC 4514 section 2.4): `"` `+` `,`

@@ -32,13 +32,13 @@ public struct LDAPEntry: Sendable, Hashable {
 
     /// The values of `name` as UTF-8 text (values that are not valid UTF-8 are skipped).
     public func strings(_ name: String) -> [String] {
-        self[name].compactMap { String(validating: $0, as: UTF8.self) }
+        self[name].compactMap(\.utf8String)
     }
 
     /// The first value of `name` as text, or nil.
     public func string(_ name: String) -> String? {
         guard let first = attributes[LDAPEntry.key(name)]?.first else { return nil }
-        return String(validating: first, as: UTF8.self)
+        return first.utf8String
     }
 
     public mutating func set(_ name: String, _ values: [String]) {
@@ -108,5 +108,18 @@ public struct LDAPOperation: Sendable, Hashable {
     public init(_ request: LDAPRequest, assertion: Filter? = nil) {
         self.request = request
         self.assertion = assertion
+    }
+}
+
+extension Data {
+    /// The bytes as UTF-8 text, or nil when they are not valid UTF-8. (`String(validating:as:)`
+    /// looks up generic metadata on every call: a tenth of the time of reading 100,000 entries.)
+    public var utf8String: String? {
+        withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            // Decoding repairs bad sequences with U+FFFD; the bytes compare equal only if none was.
+            let s = String(decoding: bytes, as: UTF8.self)
+            return s.utf8.count == bytes.count && s.utf8.elementsEqual(bytes) ? s : nil
+        }
     }
 }

@@ -70,6 +70,19 @@ struct DNTests {
         let moved = base.child(type: "ou", value: "vu-b").child(type: "ou", value: "vu-a")
         #expect(person.rebased(from: unit, to: moved) == moved.child(type: "uid", value: "annv"))
         #expect(base.rebased(from: unit, to: moved) == nil)
+        // The cut-short keys of parent and child equal those of the same names parsed.
+        #expect(person.parent?.normalized == (try DN(unit.string)).normalized)
+        #expect(person.normalized == (try DN(person.string)).normalized)
+        #expect(base.parent?.parent?.parent?.parent?.isRoot == true)
+        #expect(person.isChild(of: unit) && !person.isChild(of: base) && !unit.isChild(of: person) && !person.isChild(of: moved))
+        #expect(try DN("UID=AnNV,OU=Vu-A,ou=units,dc=cema,dc=gov,dc=vn").isChild(of: unit))
+    }
+
+    @Test("a comma or plus inside a value never makes two names compare equal")
+    func keysAreUnambiguous() throws {
+        #expect(try DN("ou=a\\,ou=b,dc=x") != DN("ou=a,ou=b,dc=x"))
+        #expect(try DN("cn=a\\+sn=b,dc=x") != DN("cn=a+sn=b,dc=x"))
+        #expect(try DN("ou=A\\, B,dc=x") == DN("ou=a\\,  b,dc=x"))
     }
 }
 

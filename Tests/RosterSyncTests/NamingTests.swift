@@ -1,9 +1,18 @@
 import Foundation
-import RosterSync
+@testable import RosterSync
 import Testing
 
 @Suite("Names and addresses")
 struct NamingTests {
+    @Test("names split the same by bytes and by Unicode whitespace", arguments: [
+        "Nguyễn Văn An", "Y Moan Ênuôl", "H'Hen Niê", "h’Linh Byă", "Lò Văn Pấng", "Minh", "",
+        "Trần\u{00A0}Thị Hà", "Lê\tVăn  Tám", "Lê Văn  Tám ", "Phạm\u{2003}Hùng", "Ngô\u{3000}Bảo\u{1680}Châu", "Đỗ\u{0085}Quyên",
+    ])
+    func wordSplitting(name: String) {
+        let unicode = name.split(whereSeparator: { $0.isWhitespace }).map(String.init)
+        #expect(PersonName.words(name) == unicode)
+    }
+
     @Test("Vietnamese names split into family, middle and given", arguments: [
         ("Nguyễn Văn An", "Nguyễn", ["Văn"], "An"),
         ("Trần Thị Bích Ngọc", "Trần", ["Thị", "Bích"], "Ngọc"),

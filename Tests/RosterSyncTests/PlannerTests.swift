@@ -1,6 +1,6 @@
 import Foundation
 import LDAPModel
-import RosterSync
+@testable import RosterSync
 import Testing
 
 /// Pure planner tests: rosters and directory snapshots as plain values, no server.
@@ -54,6 +54,24 @@ struct PlannerTests {
     func kinds(_ p: Plan) -> [String] { p.changes.map { "\($0.kind.rawValue) \($0.employeeId ?? $0.unitCode ?? $0.dn)" } }
 
     var directory: [LDAPEntry] { [unitEntry("VP", "vp"), unitEntry("PC", "pc")] }
+
+    @Test("entry DNs read through the parent cache and the simple-RDN path equal the parsed DNs", arguments: [
+        "uid=annv,ou=vu-a,ou=units,dc=cema,dc=gov,dc=vn", "UID=AnNV,OU=Vu-A,ou=units,dc=cema,dc=gov,dc=vn",
+        "uid=a\\,b,ou=vu-a,ou=units,dc=cema,dc=gov,dc=vn", "cn=Nguyễn Văn An,ou=vu-a,ou=units,dc=cema,dc=gov,dc=vn",
+        "cn= lead,ou=vu-a,ou=units,dc=cema,dc=gov,dc=vn", "cn=#41,ou=vu-a,ou=units,dc=cema,dc=gov,dc=vn",
+        "cn=a+sn=b,ou=vu-a,ou=units,dc=cema,dc=gov,dc=vn", "ou=\"x, y\",ou=units,dc=cema,dc=gov,dc=vn", "dc=vn",
+        "cn=a=b,ou=vu-a,ou=units,dc=cema,dc=gov,dc=vn",
+    ])
+    func snapshotDNs(text: String) throws {
+        var snapshot = DirectorySnapshot()
+        _ = snapshot.parse("uid=warm,ou=vu-a,ou=units,dc=cema,dc=gov,dc=vn")  // the parent is cached now
+        let read = snapshot.parse(text)
+        let dn = try #require(read)
+        let parsed = try DN(text)
+        #expect(dn == parsed)
+        #expect(dn.rdns == parsed.rdns)
+        #expect(dn.string == parsed.string)
+    }
 
     @Test("an empty directory gets units then accounts, parents first, in a deterministic order")
     func initialLoad() throws {

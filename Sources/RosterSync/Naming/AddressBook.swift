@@ -39,7 +39,7 @@ public struct AddressBook: Sendable {
 
         // 1. What is already held keeps its address: the directory first, then HR's emails.
         let unitRows = Dictionary(roster.units.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
-        for (code, local) in existing.units.sorted(by: { $0.key < $1.key }) {
+        for (code, local) in existing.units {  // order-free: each step depends on its own row only
             guard let row = unitRows[code] else { continue }
             taken.insert(local)  // a renamed unit's old address lives on as an alias: never reissued
             // The mailbox column asking for another address is how HR renames a unit mailbox.
@@ -49,7 +49,7 @@ public struct AddressBook: Sendable {
             units[code] = local
             origin[code] = .directory
         }
-        for (id, local) in existing.people.sorted(by: { $0.key < $1.key }) {
+        for (id, local) in existing.people {
             people[id] = local
             origin[id] = .directory
             taken.insert(local)

@@ -11,7 +11,7 @@ public struct PersonName: Sendable, Hashable {
     /// (men) or "H'" (women) + given + family ("Y Moan Ênuôl", "H'Hen Niê"); the prefix then
     /// counts as a middle name.
     public init(parsing fullName: String) {
-        let words = fullName.split(whereSeparator: { $0.isWhitespace }).map(String.init)
+        let words = Self.words(fullName)
         guard let first = words.first else {
             self.init(family: "", middle: [], given: "")
             return
@@ -20,17 +20,30 @@ public struct PersonName: Sendable, Hashable {
             self.init(family: "", middle: [], given: first)
             return
         }
-        let upperFirst = first.uppercased()
-        if upperFirst == "Y", words.count >= 3 {
+        if first == "Y" || first == "y", words.count >= 3 {
             self.init(family: words[words.count - 1], middle: ["Y"] + words[2..<(words.count - 1)], given: words[1])
             return
         }
-        if upperFirst.hasPrefix("H'") || upperFirst.hasPrefix("H’"), first.count > 2 {
+        if first.hasPrefix("H'") || first.hasPrefix("H’") || first.hasPrefix("h'") || first.hasPrefix("h’"), first.count > 2 {
             let given = String(first.dropFirst(2))
             self.init(family: words[words.count - 1], middle: ["H"] + words[1..<(words.count - 1)], given: given)
             return
         }
         self.init(family: first, middle: Array(words[1..<(words.count - 1)]), given: words[words.count - 1])
+    }
+
+    /// The words of a name. Roster names arrive with single ASCII spaces, split here by bytes;
+    /// any other whitespace (tab, no-break and Unicode spaces) takes the general path.
+    static func words(_ name: String) -> [String] {
+        var u = name.utf8.makeIterator()
+        var prev: UInt8 = 0
+        while let b = u.next() {
+            let other = (b >= 0x09 && b <= 0x0D) || b == 0xE2 || b == 0xE3
+                || (prev == 0xC2 && (b == 0x85 || b == 0xA0)) || (prev == 0xE1 && (b == 0x9A || b == 0xA0))
+            if other { return name.split(whereSeparator: { $0.isWhitespace }).map(String.init) }
+            prev = b
+        }
+        return name.utf8.split(separator: 0x20).map { String(Substring($0)) }
     }
 
     public init(family: String, middle: [String], given: String) {

@@ -31,9 +31,9 @@ public struct DirectorySnapshot: Sendable {
         for e in entries { add(e, unitsBase: unitsBase) }
     }
 
-    /// The parent of the last entry added: entries arrive grouped by parent, so most DNs
-    /// need only their first RDN parsed.
-    private var lastParent: (string: Substring, dn: DN)?
+    /// Parents already parsed, by their text: a directory has a few thousand units and 100,000
+    /// people, so most DNs need only their first RDN parsed.
+    private var parents: [Substring: DN] = [:]
 
     mutating func parse(_ text: String) -> DN? {
         var escaped = false
@@ -46,15 +46,29 @@ public struct DirectorySnapshot: Sendable {
         guard let cut else { return try? DN(text) }
         let parentText = text[text.utf8.index(after: cut)...]
         let parent: DN
-        if let last = lastParent, last.string == parentText {
-            parent = last.dn
+        if let known = parents[parentText] {
+            parent = known
         } else {
             guard let p = try? DN(String(parentText)) else { return nil }
             parent = p
-            lastParent = (parentText, p)
+            if parents.count < 100_000 { parents[parentText] = p }
         }
-        guard let first = try? DN(String(text[..<cut])), first.rdns.count == 1 else { return try? DN(text) }
-        return DN(rdns: first.rdns + parent.rdns)
+        if let rdn = Self.simpleRDN(text.utf8[..<cut]) { return parent.child(rdn) }
+        guard let first = try? DN(String(text[..<cut])), first.rdns.count == 1, let rdn = first.rdn else { return try? DN(text) }
+        return parent.child(rdn)
+    }
+
+    /// `type=value` with nothing to unescape or trim (nearly every entry's first RDN), without
+    /// the general parser; nil sends the text to it.
+    static func simpleRDN(_ bytes: Substring.UTF8View) -> DN.RDN? {
+        guard let eq = bytes.firstIndex(of: UInt8(ascii: "=")) else { return nil }
+        let type = bytes[..<eq], value = bytes[bytes.index(after: eq)...]
+        guard !type.isEmpty, let first = value.first, let last = value.last, first != 0x20, first != 0x23, last != 0x20,
+              type.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x2D }),
+              !value.contains(where: { $0 == 0x5C || $0 == 0x22 || $0 == 0x2B || $0 == 0x3C || $0 == 0x3E || $0 == 0x3B || $0 == 0x2C || $0 == 0x3D || $0 == 0 })
+        else { return nil }
+        // Cut at ASCII bytes of a valid string: both halves are valid UTF-8.
+        return DN.RDN(type: String(Substring(type)), value: String(Substring(value)))
     }
 
     public mutating func add(_ e: LDAPEntry, unitsBase: DN) {
@@ -81,11 +95,19 @@ public struct DirectorySnapshot: Sendable {
 struct ObjectClasses {
     let values: [Data]
     init(_ e: LDAPEntry) { values = e["objectclass"] }
-    func contains(_ lowercased: String) -> Bool {
-        let want = Array(lowercased.utf8)
-        return values.contains { v in
-            v.count == want.count && zip(v, want).allSatisfy { ($0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0) == $1 }
+    func contains(_ lowercased: StaticString) -> Bool {
+        let want = UnsafeBufferPointer(start: lowercased.utf8Start, count: lowercased.utf8CodeUnitCount)
+        for v in values where v.count == want.count {
+            let same = v.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Bool in
+                for i in 0..<raw.count {
+                    let b = raw[i]
+                    if (b >= 0x41 && b <= 0x5A ? b + 0x20 : b) != want[i] { return false }
+                }
+                return true
+            }
+            if same { return true }
         }
+        return false
     }
 }
 
@@ -123,47 +145,64 @@ public struct DirectoryUnit: Sendable {
     }
 }
 
-public struct DirectoryAccount: Sendable {
-    public var dn: DN
-    public var managed: Bool
-    public var employeeId: String?
-    public var mail: String?
-    public var uid: String?
-    public var cn: String?
-    public var sn: String?
-    public var givenName: String?
-    public var displayName: String?
-    public var title: String?
-    public var phone: String?
-    public var unitCode: String?
-    public var state: EntryState
-    public var stateSince: Day?
-    public var lockExemptUntil: Day?
-    public var created: Day?
+/// A class, not a struct: the planner passes 100,000 of these around, and copying a struct of
+/// fifteen strings retains each of them.
+public final class DirectoryAccount: Sendable {
+    public let dn: DN
+    public let managed: Bool
+    public let employeeId: String?
+    public let mail: String?
+    public let uid: String?
+    public let cn: String?
+    public let sn: String?
+    public let givenName: String?
+    public let displayName: String?
+    public let title: String?
+    public let phone: String?
+    public let unitCode: String?
+    public let state: EntryState
+    public let stateSince: Day?
+    public let lockExemptUntil: Day?
+    public let created: Day?
     /// The last successful login the directory knows (pwdLastSuccess, or authTimestamp of
     /// the older lastbind overlay).
-    public var lastLogin: Day?
-    public var lockedTime: String?
+    public let lastLogin: Day?
+    public let lockedTime: String?
 
     public init(dn: DN, entry e: LDAPEntry, managed: Bool) {
         self.dn = dn
         self.managed = managed
-        self.employeeId = e.string("employeenumber")
-        self.mail = e.string("mail")?.lowercased()
-        self.uid = e.string("uid")
-        self.cn = e.string("cn")
-        self.sn = e.string("sn")
-        self.givenName = e.string("givenname")
-        self.displayName = e.string("displayname")
-        self.title = e.string("title")
-        self.phone = e.string("telephonenumber")
-        self.unitCode = e.string("departmentnumber")
-        self.state = e.string("rsstate").flatMap { EntryState(rawValue: $0.lowercased()) } ?? .active
-        self.stateSince = e.string("rsstatesince").flatMap(Day.init(generalizedTime:))
-        self.lockExemptUntil = e.string("rslockexemptuntil").flatMap(Day.init(generalizedTime:))
-        self.created = e.string("createtimestamp").flatMap(Day.init(generalizedTime:))
-        self.lastLogin = [e.string("pwdlastsuccess"), e.string("authtimestamp")].compactMap { $0.flatMap(Day.init(generalizedTime:)) }.max()
-        self.lockedTime = e.string("pwdaccountlockedtime")
+        // One pass over what the entry has, not a lookup per attribute the planner knows.
+        var employeeId, mail, uid, cn, sn, givenName, displayName, title, phone, unitCode, lockedTime: String?
+        var state = EntryState.active
+        var stateSince, lockExemptUntil, created, lastLogin: Day?
+        for (name, values) in e.attributes {
+            guard let raw = values.first, let value = raw.utf8String else { continue }
+            switch name {
+            case "employeenumber": employeeId = value
+            case "mail": mail = value.lowercased()
+            case "uid": uid = value
+            case "cn": cn = value
+            case "sn": sn = value
+            case "givenname": givenName = value
+            case "displayname": displayName = value
+            case "title": title = value
+            case "telephonenumber": phone = value
+            case "departmentnumber": unitCode = value
+            case "rsstate": state = EntryState(rawValue: value.lowercased()) ?? .active
+            case "rsstatesince": stateSince = Day(generalizedTime: value)
+            case "rslockexemptuntil": lockExemptUntil = Day(generalizedTime: value)
+            case "createtimestamp": created = Day(generalizedTime: value)
+            // The last successful login the directory knows, from either overlay.
+            case "pwdlastsuccess", "authtimestamp":
+                if let d = Day(generalizedTime: value), lastLogin.map({ d > $0 }) ?? true { lastLogin = d }
+            case "pwdaccountlockedtime": lockedTime = value
+            default: break
+            }
+        }
+        (self.employeeId, self.mail, self.uid, self.cn, self.sn, self.givenName) = (employeeId, mail, uid, cn, sn, givenName)
+        (self.displayName, self.title, self.phone, self.unitCode, self.lockedTime) = (displayName, title, phone, unitCode, lockedTime)
+        (self.state, self.stateSince, self.lockExemptUntil, self.created, self.lastLogin) = (state, stateSince, lockExemptUntil, created, lastLogin)
     }
 }
 

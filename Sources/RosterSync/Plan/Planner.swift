@@ -78,8 +78,8 @@ private struct PlanBuilder {
     var unitDN: [String: DN] = [:]
     /// Renames/moves of units, in apply order: entries below `old` end up below `new`.
     var moves: [(old: DN, new: DN)] = []
-    /// Employee id → the account's DN once the plan is applied.
-    var finalDN: [String: DN] = [:]
+    /// Roster staff (indexes) in employee-id order: the order changes are found in.
+    let staffOrder: [Int]
     /// Units whose roster row takes effect later.
     var pendingUnits = Set<String>()
     let protected: Set<DN>
@@ -91,6 +91,8 @@ private struct PlanBuilder {
         self.domain = input.config.mail.domain
         self.unitByCode = Dictionary(input.roster.units.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
         self.staffById = Dictionary(input.roster.staff.map { ($0.employeeId, $0) }, uniquingKeysWith: { a, _ in a })
+        let staff = input.roster.staff
+        self.staffOrder = staff.indices.sorted { staff[$0].employeeId < staff[$1].employeeId }
         self.protected = Set(input.config.protected)
         // Made for real in matchEntries, once the directory's addresses are known.
         self.book = AddressBook(
@@ -132,24 +134,30 @@ private struct PlanBuilder {
                 for u in list { disputes.append(Dispute(dn: u.dn.string, employeeId: nil, reason: "\(list.count) units carry the code \(code): left alone")) }
             }
         }
-        // Indexes, not copies of the accounts: a 100,000-entry directory is hashed once.
-        var byId: [String: [Int]] = [:]
-        var byMail: [String: [Int]] = [:]
+        // Indexes, not copies of the accounts: a 100,000-entry directory is hashed once, and
+        // the rare keys held by several entries are listed apart (no array per key).
+        var byId: [String: Int] = [:], byMail: [String: Int] = [:]
+        var sharedIds: [String: [Int]] = [:], sharedMails: [String: [Int]] = [:]
         byId.reserveCapacity(snapshot.accounts.count)
         byMail.reserveCapacity(snapshot.accounts.count)
         for (i, a) in snapshot.accounts.enumerated() where protected.isEmpty || !isProtected(a.dn) {
-            if let id = a.employeeId { byId[id, default: []].append(i) }
-            if let m = a.mail { byMail[m, default: []].append(i) }
+            if let id = a.employeeId, let old = byId.updateValue(i, forKey: id) { sharedIds[id, default: [old]].append(i); byId[id] = old }
+            if let m = a.mail, let old = byMail.updateValue(i, forKey: m) { sharedMails[m, default: [old]].append(i); byMail[m] = old }
         }
-        for p in input.roster.staff.sorted(by: { $0.employeeId < $1.employeeId }) {
-            if let list = byId[p.employeeId] {
+        func holders(_ key: String, _ single: [String: Int], _ shared: [String: [Int]]) -> [Int]? {
+            guard let i = single[key] else { return nil }
+            return shared[key] ?? [i]
+        }
+        for k in staffOrder {
+            let p = input.roster.staff[k]
+            if let list = holders(p.employeeId, byId, sharedIds) {
                 if list.count == 1 { accountOf[p.employeeId] = list[0] } else {
                     for i in list { disputes.append(Dispute(dn: snapshot.accounts[i].dn.string, employeeId: p.employeeId, reason: "\(list.count) entries carry employee number \(p.employeeId): left alone")) }
                     list.forEach { matched.insert($0) }
                 }
                 continue
             }
-            guard let email = p.email, let list = byMail[email] else { continue }
+            guard let email = p.email, let list = holders(email, byMail, sharedMails) else { continue }
             if list.count == 1, snapshot.accounts[list[0]].employeeId == nil {
                 accountOf[p.employeeId] = list[0]
             } else {
@@ -315,7 +323,7 @@ private struct PlanBuilder {
             if let head = u.headEmployeeId, head != dir.headEmployeeId {
                 let headName = staffById[head]?.fullName ?? head
                 let oldName = dir.headEmployeeId.map { staffById[$0]?.fullName ?? $0 }
-                let owner = finalDN[head]?.string
+                let owner = finalDN(head)?.string
                 var hm: [LDAPModification] = [.replace("rsHeadEmployeeNumber", [head])]
                 if let owner { hm.append(.replace("owner", [owner])) }
                 add(Change(
@@ -357,16 +365,14 @@ private struct PlanBuilder {
         ]
     }
 
-    mutating func computeFinalDNs() {
-        for p in input.roster.staff {
-            guard let unit = unitDN[p.unitCode] else { continue }
-            if let i = accountOf[p.employeeId] {
-                let a = input.snapshot.accounts[i]
-                finalDN[p.employeeId] = unit.child(a.dn.rdn ?? DN.RDN(type: "uid", value: book.people[p.employeeId] ?? ""))
-            } else if let local = book.people[p.employeeId] {
-                finalDN[p.employeeId] = unit.child(type: "uid", value: local)
-            }
+    /// The DN of a roster person's account once the plan is applied (asked for heads and
+    /// new accounts only; unchanged people never have theirs built).
+    func finalDN(_ id: String) -> DN? {
+        guard let p = staffById[id], let unit = unitDN[p.unitCode] else { return nil }
+        if let i = accountOf[id] {
+            return unit.child(input.snapshot.accounts[i].dn.rdn ?? DN.RDN(type: "uid", value: book.people[id] ?? ""))
         }
+        return book.people[id].map { unit.child(type: "uid", value: $0) }
     }
 
     /// The day a person's departure takes effect, or nil when they are not leaving.
@@ -377,7 +383,8 @@ private struct PlanBuilder {
     }
 
     mutating func planPeople() {
-        for p in input.roster.staff.sorted(by: { $0.employeeId < $1.employeeId }) {
+        for k in staffOrder {
+            let p = input.roster.staff[k]
             let subject = "\(p.employeeId) \(p.fullName)"
             let leaving = departure(p)
             guard let acctIndex = accountOf[p.employeeId] else {
@@ -438,7 +445,7 @@ private struct PlanBuilder {
             }
             // Transfer: same entry, same address, same password; its place and unit code change.
             var moved = false
-            if let target = unitDN[p.unitCode], dn.parent != target, !pendingUnits.contains(p.unitCode) {
+            if let target = unitDN[p.unitCode], !dn.isChild(of: target), !pendingUnits.contains(p.unitCode) {
                 let newDN = target.child(dn.rdn ?? DN.RDN(type: "uid", value: acct.uid ?? ""))
                 let fromCode = acct.unitCode
                 var ops: [PlannedOperation] = [.rename(dn: dn.string, newRDN: dn.rdn?.description ?? "", newSuperior: target.string, assertion: identity)]
@@ -591,10 +598,13 @@ private struct PlanBuilder {
         var placed = Set<String>()
         for c in changes where c.kind == .createAccount || c.kind == .createUnit {
             // The DNs these were made from, not their strings parsed again.
-            let made = c.kind == .createUnit ? c.unitCode.flatMap { unitDN[$0] } : c.employeeId.flatMap { finalDN[$0] }
+            let made = c.kind == .createUnit ? c.unitCode.flatMap { unitDN[$0] } : c.employeeId.flatMap(finalDN)
             if let d = made { count(d); placed.insert(d.normalized) }
         }
-        for (id, dn) in finalDN where accountOf[id] != nil { count(dn); placed.insert(dn.normalized) }
+        // People with an account end up in their roster unit: counted there, no DN built.
+        for id in accountOf.keys {
+            if let code = staffById[id]?.unitCode, let unit = unitDN[code] { remaining[unit.normalized, default: 0] += 1 }
+        }
         for (i, a) in input.snapshot.accounts.enumerated() where !matched.contains(i) && !deleted.contains(effective(a.dn).string) { count(effective(a.dn)) }
         for u in input.snapshot.units { let e = effective(u.dn); if !placed.contains(e.normalized) { count(e) } }
         for u in unitsByDepth().reversed() where u.status == .dissolved {
@@ -641,10 +651,9 @@ private struct PlanBuilder {
     mutating func build() {
         matchEntries()
         planUnitPlacement()
-        computeFinalDNs()
         // New units learn their head's DN now that people's places are known.
         for i in changes.indices where changes[i].kind == .createUnit {
-            guard let code = changes[i].unitCode, let head = unitByCode[code]?.headEmployeeId, let owner = finalDN[head] else { continue }
+            guard let code = changes[i].unitCode, let head = unitByCode[code]?.headEmployeeId, let owner = finalDN(head) else { continue }
             changes[i].attributes.append(AttributeChange("owner", old: [], new: [owner.string]))
             if case let .add(dn, attrs) = changes[i].operations[0] { changes[i].operations[0] = .add(dn: dn, attributes: attrs + [LDAPAttribute("owner", owner.string)]) }
         }
