@@ -1,11 +1,11 @@
 # The two quick-start commands: `make demo` (the main job on sample data against a
 # throwaway slapd) and `make test`. Both install what is missing on Debian first.
 SHELL := /bin/bash
-APT_PACKAGES := slapd ldap-utils libldap2-dev libsasl2-dev bc openssl postfix postfix-ldap dovecot-core dovecot-ldap
+APT_PACKAGES := slapd ldap-utils libldap2-dev libsasl2-dev bc time openssl postfix postfix-ldap dovecot-core dovecot-ldap
 DEMO_DIR ?= /tmp/rs-demo
 SWIFT_FLAGS ?=
 
-.PHONY: deps build test test-asan demo demo-stop bench-pipeline clean
+.PHONY: deps build test test-asan demo demo-stop bench bench-pipeline clean
 
 ## deps: install slapd, the OpenLDAP tools and libldap's headers (Debian), if missing
 deps:
@@ -40,6 +40,11 @@ demo: deps
 
 demo-stop:
 	deploy/dev/slapd-dev stop "$(DEMO_DIR)" --purge
+
+## bench: rostersync beside ldapadd/ldapsearch/ldapmodify, fresh slapd per run, one table + JSON
+##        make bench [N=100000 | SIZES="1000 10000 100000"] [REPS=3]   (not run by CI)
+bench: deps
+	N="$(N)" SIZES="$(SIZES)" REPS="$(REPS)" scripts/bench
 
 ## bench-pipeline: LDAPClient's pipelined adds beside ldapadd (N=5000 REPS=3)
 bench-pipeline: deps
