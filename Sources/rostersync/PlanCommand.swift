@@ -4,6 +4,7 @@ import Foundation
 import LDAPClient
 import LDAPModel
 import RosterSync
+import Synchronization
 
 /// `rostersync plan`: the dry-run diff that units review and `apply` executes.
 struct PlanCommand: ParsableCommand {
@@ -108,8 +109,14 @@ extension Frontend {
             units: Set(unitFilter), directory: "\(conn.uri) \(config.directory.base)"))
         plan.inputs = loaded.checksums
         lap("plan (\(plan.changes.count) changes)")
+        // Freeing 100,000 accounts and roster rows one by one takes a tenth of a second that
+        // the process's exit does for nothing: they are kept until then.
+        keepUntilExit.withLock { $0.append(snapshot); $0.append(loaded) }
         return plan
     }
+
+    /// Large values the command no longer needs, left for the process's exit to free.
+    static let keepUntilExit = Mutex<[any Sendable]>([])
 
     /// Runs `work` on another thread now; `wait()` returns its result.
     final class Background<T: Sendable>: @unchecked Sendable {
