@@ -73,6 +73,23 @@ struct PlannerTests {
         #expect(dn.string == parsed.string)
     }
 
+    @Test("a unit mailbox without a login for 3 months is locked like a person's, stays locked, and is never deleted for disuse")
+    func unitMailboxInactivity() throws {
+        let r = try roster(staff: "employee_id,full_name,unit_code\n1,Nguyễn Văn An,VP\n")
+        let login = ["pwdLastSuccess": ["20261120000000Z"], "createTimestamp": ["20250101000000Z"]]
+        let quiet = unitEntry("PC", "pc", extra: ["createTimestamp": ["20260101000000Z"]])
+        let p = plan(r, [unitEntry("VP", "vp", extra: login), quiet, person("1", "annv", name: "Nguyễn Văn An", ["pwdLastSuccess": ["20261120000000Z"]])])
+        #expect(kinds(p) == ["lockAccount PC"])
+        let lock = try #require(p.changes.first)
+        #expect(lock.dn == "ou=pc,\(base)" && lock.reason.contains("never logged in since the unit mailbox was created on 2026-01-01"))
+        // Locked since, still silent half a year on: nothing more (no delete, no reactivation).
+        let locked = unitEntry("PC", "pc", extra: ["createTimestamp": ["20260101000000Z"], "rsState": ["locked"], "rsStateSince": ["20260501000000Z"]])
+        #expect(kinds(plan(r, [unitEntry("VP", "vp", extra: login), locked, person("1", "annv", name: "Nguyễn Văn An", ["pwdLastSuccess": ["20261120000000Z"]])])).isEmpty)
+        // Reopened with an exemption: not locked again before it ends.
+        let exempt = unitEntry("PC", "pc", extra: ["createTimestamp": ["20260101000000Z"], "rsLockExemptUntil": ["20261231000000Z"]])
+        #expect(kinds(plan(r, [unitEntry("VP", "vp", extra: login), exempt, person("1", "annv", name: "Nguyễn Văn An", ["pwdLastSuccess": ["20261120000000Z"]])])).isEmpty)
+    }
+
     @Test("an empty directory gets units then accounts, parents first, in a deterministic order")
     func initialLoad() throws {
         let r = try roster(units: "unit_code,unit_name,parent_code\nVP,Văn phòng,\nVP-1,Phòng Một,VP\n", staff: "employee_id,full_name,unit_code\n2,Lê Thị Bình,VP-1\n1,Nguyễn Văn An,VP\n")
@@ -189,6 +206,25 @@ struct PlannerTests {
         #expect(!p.changes.contains { $0.dn.contains("ubdt") })
         #expect(kinds(p) == ["orphan cn=printer,ou=vp,\(base)"])
         #expect(p.changes[0].operations.isEmpty)
+    }
+
+    @Test("policy.orphans: disable takes an orphan under management as a departure; the protected stay untouched")
+    func orphansDisabled() throws {
+        var cfg = config
+        cfg.policy.orphans = .disable
+        let r = try roster(staff: "employee_id,full_name,unit_code\n1,Nguyễn Văn An,VP\n")
+        let shared = LDAPEntry(dn: "uid=ubdt,ou=vp,\(base)", attributes: ["objectClass": [Data("inetOrgPerson".utf8)], "uid": [Data("ubdt".utf8)], "mail": [Data("ubdt@cema.gov.vn".utf8)]])
+        let stray = LDAPEntry(dn: "cn=printer,ou=vp,\(base)", attributes: ["objectClass": [Data("inetOrgPerson".utf8)], "cn": [Data("printer".utf8)], "mail": [Data("printer@cema.gov.vn".utf8)]])
+        let snapshot = DirectorySnapshot(entries: directory + [person("1", "annv", name: "Nguyễn Văn An", ["pwdLastSuccess": ["20261120000000Z"]]), shared, stray], unitsBase: try DN(base))
+        let p = Planner.plan(PlannerInput(roster: r, snapshot: snapshot, config: cfg, asOf: Day(parsing: "2026-11-29")!))
+        #expect(kinds(p) == ["disableAccount cn=printer,ou=vp,\(base)"])
+        guard case let .modify(_, mods, assertion)? = p.changes.first?.operations.first else { Issue.record("no modify"); return }
+        #expect(mods.first == .add("objectClass", ["rsAccount"]) && mods.contains(.replace("rsState", ["disabled"])))
+        #expect(assertion?.description.contains("(!(objectClass=rsAccount))") == true)
+        let bad = #expect(throws: ConfigError.self) {
+            try Config.parse(yaml: "directory: {uris: [ldapi:///], base: dc=x, bind: {method: sasl-external}}\nmail: {domain: x.vn}\nstate_dir: /tmp\npolicy: {orphans: delete}\n", path: "c.yaml")
+        }
+        #expect(bad?.description.contains("policy.orphans") == true)
     }
 
     @Test("a dissolved unit that still has active people is not dissolved but disputed")

@@ -137,7 +137,7 @@ private struct ConfigReader {
     }
 
     func config(_ root: Node) throws -> Config {
-        let top = try mapping(root, "", allowed: ["directory", "mail", "rosters", "policy", "state_dir", "protected", "safety"])
+        let top = try mapping(root, "", allowed: ["directory", "mail", "rosters", "policy", "state_dir", "protected", "safety", "reports"])
         guard let dirNode = top["directory"] else { throw error(root, "directory", "is required") }
         guard let mailNode = top["mail"] else { throw error(root, "mail", "is required") }
         let directory = try self.directory(dirNode)
@@ -149,7 +149,22 @@ private struct ConfigReader {
         for (i, (v, n)) in try list(top["protected"], "protected").enumerated() {
             protected.append(try dn(v, n, "protected[\(i)]"))
         }
-        return Config(directory: directory, mail: mail, rosters: rosters, policy: policy, stateDir: stateDir, protected: protected, safety: try safety(top["safety"]))
+        var config = Config(directory: directory, mail: mail, rosters: rosters, policy: policy, stateDir: stateDir, protected: protected, safety: try safety(top["safety"]))
+        config.reports = try reports(top["reports"])
+        return config
+    }
+
+    func reports(_ node: Node?) throws -> Config.Reports {
+        let k = "reports"
+        let m = try node.map { n throws in try mapping(n, k, allowed: ["holidays", "mail_logs", "mailbox_sizes"]) } ?? [:]
+        var r = Config.Reports()
+        for (i, (v, n)) in try list(m["holidays"], "\(k).holidays").enumerated() {
+            guard let day = Day(parsing: v) else { throw error(n, "\(k).holidays[\(i)]", "expected a date such as 2026-09-02, got \"\(v)\"") }
+            r.holidays.insert(day)
+        }
+        r.mailLogs = try list(m["mail_logs"], "\(k).mail_logs").map { path($0.0) }
+        r.mailboxSizes = try string(m["mailbox_sizes"], "\(k).mailbox_sizes").map(path)
+        return r
     }
 
     func directory(_ node: Node) throws -> Config.Directory {
@@ -274,15 +289,19 @@ private struct ConfigReader {
     func policy(_ node: Node?) throws -> Config.Policy {
         let k = "policy"
         let m = try node.map { n throws in
-            try mapping(n, k, allowed: ["lock_after", "delete_unused_after", "disabled_retention", "rename_alias_transition", "new_mailbox_working_days", "last_login_file"])
+            try mapping(n, k, allowed: ["lock_after", "delete_unused_after", "disabled_retention", "rename_alias_transition", "new_mailbox_working_days", "last_login_file", "orphans"])
         } ?? [:]
-        let p = Config.Policy(
+        var p = Config.Policy(
             lockAfter: try period(m["lock_after"], "\(k).lock_after", default: .months(3)),
             deleteUnusedAfter: try period(m["delete_unused_after"], "\(k).delete_unused_after", default: .months(6)),
             disabledRetention: try period(m["disabled_retention"], "\(k).disabled_retention", default: .days(180)),
             renameAliasTransition: try period(m["rename_alias_transition"], "\(k).rename_alias_transition", default: .days(90)),
             newMailboxWorkingDays: try integer(m["new_mailbox_working_days"], "\(k).new_mailbox_working_days", default: 2, range: 0...60),
             lastLoginFile: try string(m["last_login_file"], "\(k).last_login_file").map(path))
+        if let o = try string(m["orphans"], "\(k).orphans") {
+            guard let v = Config.OrphanPolicy(rawValue: o) else { throw error(m["orphans"], "\(k).orphans", "expected report or disable, got \"\(o)\"") }
+            p.orphans = v
+        }
         if p.deleteUnusedAfter.approximateDays <= p.lockAfter.approximateDays {
             throw error(m["delete_unused_after"] ?? node, "\(k).delete_unused_after", "must be longer than lock_after (\(p.lockAfter)): a mailbox is locked before it is deleted")
         }

@@ -14,6 +14,20 @@ public struct Config: Sendable {
     /// Entries no run may ever change (the shared agency mailbox, service accounts), as DNs.
     public var protected: [DN]
     public var safety: Safety
+    public var reports: Reports = Reports()
+
+    /// What `rostersync report` reads besides the directory, the rosters and the audit log.
+    public struct Reports: Sendable {
+        /// Public holidays, not working days when the 2 days of art. 6.1b are counted
+        /// (Saturdays and Sundays never are).
+        public var holidays: Set<Day> = []
+        /// Postfix syslog files (plain or .gz; `*` and `?` patterns) for the usage report's
+        /// mail counts, e.g. `/var/log/mail.log*`.
+        public var mailLogs: [String] = []
+        /// A mail server's `address,quota_bytes,used_bytes` export (for example from
+        /// `doveadm -f tab quota get -A`), for the usage report's sizes.
+        public var mailboxSizes: String?
+    }
 
     /// Limits a run checks on the whole plan before its first write (`--force` overrides).
     public struct Safety: Sendable {
@@ -108,7 +122,12 @@ public struct Config: Sendable {
         /// A CSV export `address,last_login` from a mail server that does not log in by LDAP
         /// bind; merged with the directory's pwdLastSuccess (the later of the two counts).
         public var lastLoginFile: String?
+        /// What to do with an account in the managed subtree that no roster row matches and
+        /// that rostersync did not create: report it (default) or disable it like a departure.
+        public var orphans: OrphanPolicy = .report
     }
+
+    public enum OrphanPolicy: String, Sendable { case report, disable }
 
     /// A span of calendar time: months are calendar months, as the regulation counts them.
     public enum Period: Sendable, Equatable, CustomStringConvertible {

@@ -129,6 +129,11 @@ public struct DirectoryUnit: Sendable {
     /// "<address> <generalizedTime>" values: aliases to remove after the time.
     public var expiringAliases: [String]
     public var ou: [String]
+    /// The unit mailbox's last successful login (it logs in like a person's).
+    public var lastLogin: Day?
+    public var created: Day?
+    public var stateSince: Day?
+    public var lockExemptUntil: Day?
 
     public init(dn: DN, entry e: LDAPEntry, managed: Bool) {
         self.dn = dn
@@ -142,6 +147,10 @@ public struct DirectoryUnit: Sendable {
         self.aliases = e.strings("maillocaladdress").map { $0.lowercased() }
         self.expiringAliases = e.strings("rsexpiringalias")
         self.ou = e.strings("ou")
+        self.lastLogin = [e.string("pwdlastsuccess"), e.string("authtimestamp")].compactMap { $0.flatMap(Day.init(generalizedTime:)) }.max()
+        self.created = e.string("createtimestamp").flatMap(Day.init(generalizedTime:))
+        self.stateSince = e.string("rsstatesince").flatMap(Day.init(generalizedTime:))
+        self.lockExemptUntil = e.string("rslockexemptuntil").flatMap(Day.init(generalizedTime:))
     }
 }
 
@@ -168,6 +177,8 @@ public final class DirectoryAccount: Sendable {
     /// the older lastbind overlay).
     public let lastLogin: Day?
     public let lockedTime: String?
+    /// Other addresses that deliver here (`mailLocalAddress`), lower case.
+    public let aliases: [String]
 
     public init(dn: DN, entry e: LDAPEntry, managed: Bool) {
         self.dn = dn
@@ -176,7 +187,9 @@ public final class DirectoryAccount: Sendable {
         var employeeId, mail, uid, cn, sn, givenName, displayName, title, phone, unitCode, lockedTime: String?
         var state = EntryState.active
         var stateSince, lockExemptUntil, created, lastLogin: Day?
+        var aliases: [String] = []
         for (name, values) in e.attributes {
+            if name == "maillocaladdress" { aliases = values.compactMap(\.utf8String).map { $0.lowercased() } }
             guard let raw = values.first, let value = raw.utf8String else { continue }
             switch name {
             case "employeenumber": employeeId = value
@@ -203,6 +216,7 @@ public final class DirectoryAccount: Sendable {
         (self.employeeId, self.mail, self.uid, self.cn, self.sn, self.givenName) = (employeeId, mail, uid, cn, sn, givenName)
         (self.displayName, self.title, self.phone, self.unitCode, self.lockedTime) = (displayName, title, phone, unitCode, lockedTime)
         (self.state, self.stateSince, self.lockExemptUntil, self.created, self.lastLogin) = (state, stateSince, lockExemptUntil, created, lastLogin)
+        self.aliases = aliases
     }
 }
 

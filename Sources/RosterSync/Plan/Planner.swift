@@ -299,7 +299,9 @@ private struct PlanBuilder {
                 attrs.append(AttributeChange("rsUnitCode", old: dir.code.map { [$0] } ?? [], new: [u.code]))
                 why.append("code changed from \(dir.code ?? "none") to \(u.code)")
             }
-            if dir.state != .active {
+            // A unit disabled on its way to dissolution comes back; a locked unit mailbox stays
+            // locked until the unit asks (`rostersync unlock`), as a person's does.
+            if dir.state == .disabled {
                 mods += Planner.stateModifications(to: .active, on: asOf, reason: "active in the unit roster")
                 attrs.append(AttributeChange("rsState", old: [dir.state.rawValue], new: [EntryState.active.rawValue]))
                 why.append("active again in the unit roster")
@@ -335,6 +337,10 @@ private struct PlanBuilder {
                     operations: [.modify(dn: dn.string, modifications: hm, assertion: .equality("rsUnitCode", dir.code ?? u.code))]),
                     pending: pending, due: u.effectiveDate)
             }
+        }
+        for u in unitsByDepth() where u.status == .active && !pendingUnits.contains(u.code) {
+            guard let dir = dirUnitByCode[u.code] ?? u.previousCode.flatMap({ dirUnitByCode[$0] }), let dn = unitDN[u.code] else { continue }
+            planUnitInactivity(u, dir, dn: dn)
         }
         // Managed units the roster does not know at all: reported, never changed.
         let known = Set(input.roster.units.flatMap { [$0.code] + ($0.previousCode.map { [$0] } ?? []) })
@@ -473,7 +479,22 @@ private struct PlanBuilder {
                 let subject = "\(a.employeeId ?? "?") \(a.cn ?? a.uid ?? "")"
                 planLeaving(nil, a, dn: dn, due: asOf, reason: "no longer in the staff roster", subject: subject)
             } else if a.dn.isDescendant(of: cfg.directory.unitsBase) {
-                orphan(a.dn, code: a.unitCode, why: "an entry that matches no roster row and that rostersync did not create: left alone")
+                if cfg.policy.orphans == .disable {
+                    // Taken under management as a departure: disabled now, deleted (backed up)
+                    // after the retention like any departed person's mailbox.
+                    let why = "an entry that matches no roster row and that rostersync did not create (policy.orphans: disable)"
+                    var guardFilter: [Filter] = [.not(.equality("objectClass", "rsAccount"))]
+                    if let m = a.mail { guardFilter.append(.equality("mail", m)) }
+                    add(Change(
+                        kind: .disableAccount, dn: dn.string, employeeId: a.employeeId, unitCode: a.unitCode, groupUnit: a.unitCode,
+                        subject: a.cn ?? a.uid ?? dn.string, reason: why + ": login refused and out of mail routing; deleted after \(cfg.policy.disabledRetention)",
+                        attributes: [AttributeChange("objectClass", old: [], new: ["rsAccount"]), AttributeChange("rsState", old: [], new: [EntryState.disabled.rawValue])],
+                        operations: [.modify(dn: dn.string, modifications: [.add("objectClass", ["rsAccount"])]
+                            + Planner.stateModifications(to: .disabled, on: asOf, reason: "orphan: no roster row"), assertion: .and(guardFilter))]),
+                        pending: false, due: nil)
+                } else {
+                    orphan(a.dn, code: a.unitCode, why: "an entry that matches no roster row and that rostersync did not create: left alone")
+                }
             }
         }
     }
@@ -552,6 +573,24 @@ private struct PlanBuilder {
             pending: false, due: nil)
     }
 
+    /// Art. 9.3a for a unit mailbox: it logs in like a person's and is locked the same way
+    /// after 3 months without a login. It is never deleted for disuse: the entry is the unit
+    /// and holds its people (a unit ends by dissolution in the unit roster).
+    mutating func planUnitInactivity(_ u: UnitRecord, _ d: DirectoryUnit, dn: DN) {
+        guard d.managed, d.state == .active else { return }
+        if let exempt = d.lockExemptUntil, exempt > asOf { return }
+        let last = [d.lastLogin, d.mail.flatMap { input.lastLogins[$0] }].compactMap { $0 }.max()
+        guard let since = last ?? d.created, cfg.policy.lockAfter.after(since) <= asOf else { return }
+        let words = last == nil ? "never logged in since the unit mailbox was created on \(since)" : "no login since \(since)"
+        add(Change(
+            kind: .lockAccount, dn: dn.string, unitCode: u.code, groupUnit: u.code, subject: unitLabel(u.code),
+            reason: "unit mailbox: \(words) (more than \(cfg.policy.lockAfter)): locked until the unit asks in writing to reopen it",
+            attributes: [AttributeChange("rsState", old: ["active"], new: ["locked"])],
+            operations: [.modify(dn: dn.string, modifications: Planner.stateModifications(to: .locked, on: asOf, reason: words),
+                                 assertion: .and([.equality("rsUnitCode", d.code ?? u.code), .equality("rsState", EntryState.active.rawValue)]))]),
+            pending: false, due: nil)
+    }
+
     /// Art. 9.3: no login for 3 months locks; for 6 months deletes (after 3 months locked, so
     /// the unit had the time the regulation gives it to ask for a reopening).
     mutating func planInactivity(_ p: StaffRecord, _ a: DirectoryAccount, dn: DN) {
@@ -624,7 +663,7 @@ private struct PlanBuilder {
                     reason: "dissolved in the unit roster" + (u.effectiveDate.map { " (effective \($0))" } ?? "") + "; nothing is left in it: the unit entry is deleted (backed up first)",
                     operations: [.delete(dn: dn.string, assertion: assertion)]), pending: pending, due: u.effectiveDate)
                 if let p = dn.parent { remaining[p.normalized, default: 1] -= 1 }
-            } else if dir.state == .active {
+            } else if dir.state != .disabled {
                 add(Change(
                     kind: .dissolveUnit, dn: dn.string, unitCode: u.code, groupUnit: u.code, subject: unitLabel(u.code),
                     reason: "dissolved in the unit roster" + (u.effectiveDate.map { " (effective \($0))" } ?? "") + "; its mailbox is disabled, the entry is deleted once the \(left) entries left in it are gone",
