@@ -64,8 +64,27 @@ struct PlanCommand: ParsableCommand {
 }
 
 extension Frontend {
-    /// Config + rosters + directory → plan. Shared by plan, sync and the reports.
+    /// Config + rosters + directory → plan. Shared by plan and sync.
     static func makePlan(configPath: String, units: String?, staff: String?, asOf: String?, unitFilter: [String], timings: Bool = false) throws -> Plan {
+        try gather(configPath: configPath, units: units, staff: staff, asOf: asOf, unitFilter: unitFilter, timings: timings).plan
+    }
+
+    /// Everything a plan was made from, with the plan: what the reports read.
+    struct Gathered {
+        var config: Config
+        var loaded: LoadedRoster
+        var snapshot: DirectorySnapshot
+        var plan: Plan
+        var day: Day
+        var lastLogins: [String: Day]
+        var staffPath: String
+
+        var reportInput: ReportInput {
+            ReportInput(roster: loaded.roster, snapshot: snapshot, plan: plan, config: config, asOf: day, lastLogins: lastLogins)
+        }
+    }
+
+    static func gather(configPath: String, units: String?, staff: String?, asOf: String?, unitFilter: [String], timings: Bool = false) throws -> Gathered {
         var clock = DispatchTime.now()
         func lap(_ what: String) {
             guard timings else { return }
@@ -112,7 +131,7 @@ extension Frontend {
         // Freeing 100,000 accounts and roster rows one by one takes a tenth of a second that
         // the process's exit does for nothing: they are kept until then.
         keepUntilExit.withLock { $0.append(snapshot); $0.append(loaded) }
-        return plan
+        return Gathered(config: config, loaded: loaded, snapshot: snapshot, plan: plan, day: day, lastLogins: lastLogins, staffPath: staffPath)
     }
 
     /// Large values the command no longer needs, left for the process's exit to free.

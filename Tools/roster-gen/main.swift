@@ -5,6 +5,7 @@ import RosterSync
 //
 //   roster-gen --staff N [--seed S] --out DIR [--encodings]
 //   roster-gen mutate --from DIR --out DIR --as-of YYYY-MM-DD [--seed S]   (see Mutate.swift)
+//   roster-gen maillog --addresses FILE --from DAY --days D --lines N --out FILE   (see MailLog.swift)
 //
 // Writes DIR/units.csv and DIR/staff.csv (UTF-8, English headers, ISO dates). With
 // --encodings it also writes DIR/encodings/staff.<enc>.csv: the same staff roster with
@@ -56,6 +57,14 @@ let fixedNames = ["Hoàng A Sáng", "Lò Văn Pấng", "Sùng A Dình", "H'Hen N
 func arg(_ name: String) -> String? {
     guard let i = CommandLine.arguments.firstIndex(of: name), i + 1 < CommandLine.arguments.count else { return nil }
     return CommandLine.arguments[i + 1]
+}
+
+if CommandLine.arguments.dropFirst().first == "maillog" {
+    do { try runMailLog() } catch {
+        FileHandle.standardError.write(Data("roster-gen: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
 }
 
 if CommandLine.arguments.dropFirst().first == "mutate" {
