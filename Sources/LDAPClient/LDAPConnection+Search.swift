@@ -57,6 +57,76 @@ extension LDAPConnection {
         return out
     }
 
+    /// Reads many entries by DN, keeping up to `window` base-scope searches outstanding on the
+    /// connection (one round trip per entry would dominate: backing up a quarter's 7,000
+    /// changed entries one by one took seconds). `completion` gets each index exactly once:
+    /// the entry, nil when it does not exist, or the error of that read alone. A lost
+    /// connection fails the unanswered reads and throws.
+    public func read(
+        _ dns: [String], attributes: [String] = [], window: Int = 32,
+        completion: (Int, Result<LDAPEntry?, LDAPError>) -> Void
+    ) throws(LDAPError) {
+        let arena = CArena()
+        let attrs = attributes.isEmpty ? nil : arena.stringArray(attributes)
+        var outstanding: [Int32: Int] = [:]
+        var found: [Int32: LDAPEntry] = [:]
+        var names: [(raw: [UInt8], name: String)] = []
+        var next = 0
+        func failRemaining(_ e: LDAPError) {
+            for index in outstanding.values.sorted() { completion(index, .failure(e)) }
+            outstanding.removeAll()
+            while next < dns.count { completion(next, .failure(e)); next += 1 }
+        }
+        while next < dns.count || !outstanding.isEmpty {
+            while next < dns.count && outstanding.count < max(1, window) {
+                var msgid: Int32 = 0
+                let rc = ldap_search_ext(ld, dns[next], LDAPScope.base.rawValue, "(objectClass=*)", attrs, 0, nil, nil, nil, 0, &msgid)
+                if rc != 0 {
+                    let e = handleError(rc, operation: "search", dn: dns[next])
+                    if e.code.isConnectionFailure { failRemaining(e); throw e }
+                    completion(next, .failure(e))
+                } else {
+                    outstanding[msgid] = next
+                }
+                next += 1
+            }
+            guard !outstanding.isEmpty else { continue }
+            var tv = options.operationTimeout.asTimeval
+            var res: OpaquePointer?
+            let rc = ldap_result(ld, -1, LDAP_MSG_ONE, &tv, &res)
+            if rc == 0 {
+                for msgid in outstanding.keys { ldap_abandon_ext(ld, msgid, nil, nil) }
+                let e = LDAPError(code: .timeout, message: "no answer within \(options.operationTimeout) s", operation: "search", uri: uri)
+                failRemaining(e)
+                throw e
+            }
+            guard rc > 0, let res else {
+                let e = handleError(-1, operation: "search", dn: nil)
+                failRemaining(e)
+                throw e
+            }
+            defer { ldap_msgfree(res) }
+            let msgid = ldap_msgid(res)
+            guard let index = outstanding[msgid] else { continue }
+            switch ldap_msgtype(res) {
+            case resSearchEntry:
+                found[msgid] = try decodeEntry(res, &names)
+            case resSearchResult:
+                outstanding[msgid] = nil
+                let parsed = parseResult(res)
+                if let c = parsed.controls { ldap_controls_free(c) }
+                switch parsed.code {
+                case .success: completion(index, .success(found.removeValue(forKey: msgid)))
+                case .noSuchObject: completion(index, .success(nil))
+                default:
+                    completion(index, .failure(LDAPError(code: parsed.code, message: parsed.message, matchedDN: parsed.matchedDN, operation: "search", dn: dns[index], uri: uri)))
+                }
+            default:
+                break
+            }
+        }
+    }
+
     /// Reads one entry, or nil when it does not exist.
     public func read(_ dn: String, attributes: [String] = []) throws -> LDAPEntry? {
         do {

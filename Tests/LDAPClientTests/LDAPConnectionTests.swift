@@ -95,6 +95,32 @@ struct LDAPConnectionTests {
         }
     }
 
+    @Test("many entries read by DN, pipelined: each index answered once, missing ones nil, a bad DN failing alone")
+    func pipelinedReads() throws {
+        try withSlapd { s in
+            let conn = try external(s)
+            let base = "ou=units,\(s.suffix)"
+            try load(conn, (0..<300).map { person(String(format: "r%04d", $0), under: base) })
+            var dns = (0..<300).map { String(format: "uid=r%04d,\(base)", $0) }
+            dns.insert("uid=nobody,\(base)", at: 100)
+            dns.insert("not a dn", at: 200)
+            var answers: [Int: Result<LDAPEntry?, LDAPError>] = [:]
+            try conn.read(dns, attributes: ["uid"], window: 16) { i, r in
+                #expect(answers[i] == nil, "index \(i) answered twice")
+                answers[i] = r
+            }
+            #expect(answers.count == dns.count)
+            for (i, dn) in dns.enumerated() {
+                switch answers[i] {
+                case let .success(e?)?: #expect(e.dn == dn && e.string("uid") == String(dn.dropFirst(4).prefix(5)))
+                case .success(nil)?: #expect(i == 100, "\(dn) read as missing")
+                case let .failure(e)?: #expect(i == 200 && e.code == .invalidDNSyntax, "\(dn): \(e)")
+                case nil: Issue.record("\(dn) unanswered")
+                }
+            }
+        }
+    }
+
     @Test("add, modify, modrdn of a unit with 100 children under a new parent, delete")
     func writeOperations() throws {
         try withSlapd { s in
