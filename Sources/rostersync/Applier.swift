@@ -13,6 +13,10 @@ struct Applier {
     let conn: LDAPConnection
     let window: Int
 
+    /// Changes whose operations are built and sent together (a few windows' worth is enough
+    /// to keep slapd busy).
+    static let slice = 2000
+
     /// Called once per change with its index and outcome.
     typealias Report = (Int, Result<Void, LDAPError>) -> Void
 
@@ -23,8 +27,21 @@ struct Applier {
             let phase = changes[start].kind.phase
             var end = start
             while end < changes.count && changes[end].kind.phase == phase { end += 1 }
-            let stage = Array(start..<end)
-            if let fatal = applyStage(stage, operations: operations, window: phase == 0 ? 1 : window, report: report) {
+            // A stage goes in slices: its operations (passwords included) exist for one slice at
+            // a time, not for all 100,000 adds of an initial load at once (peak memory).
+            var sliceStart = start
+            var fatal: LDAPError?
+            while sliceStart < end && fatal == nil {
+                let sliceEnd = min(end, sliceStart + Self.slice)
+                fatal = applyStage(Array(sliceStart..<sliceEnd), operations: operations, window: phase == 0 ? 1 : window, report: report)
+                if let f = fatal {
+                    for i in sliceEnd..<end {
+                        report(i, .failure(LDAPError(code: f.code, message: "not attempted: \(f.code.text)", operation: changes[i].kind.rawValue, dn: changes[i].dn)))
+                    }
+                }
+                sliceStart = sliceEnd
+            }
+            if let fatal {
                 for i in end..<changes.count {
                     report(i, .failure(LDAPError(code: fatal.code, message: "not attempted: \(fatal.code.text)", operation: changes[i].kind.rawValue, dn: changes[i].dn)))
                 }

@@ -77,8 +77,11 @@ struct StateFolder {
         }
         for (code, list) in byUnit {
             let text = Notice.text(unitName: unitNames[code] ?? code, unitCode: code, day: day, credentials: list.sorted { $0.address < $1.address })
-            try Frontend.writeFile(dir + "/\(code.replacingOccurrences(of: "/", with: "_")).txt", Data(text.utf8), mode: 0o600)
+            try Frontend.writeFile(dir + "/\(code.replacingOccurrences(of: "/", with: "_")).txt", Data(text.utf8), mode: 0o600, durable: false)
         }
+        // One flush for all of them, before any password reaches the directory (sync(2):
+        // Glibc's Swift module does not export syncfs).
+        sync()
     }
 
     /// Every entry at `dns` with all its user attributes, as LDIF `ldapadd` restores;
@@ -87,9 +90,20 @@ struct StateFolder {
         guard !dns.isEmpty else { return nil }
         let dir = path + "/backups/" + runId
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        // Read pipelined, written in the plan's order; a read that fails stops the run before
+        // any write (nothing destructive without its backup).
+        var entries = [LDAPEntry?](repeating: nil, count: dns.count)
+        var failure: LDAPError?
+        try conn.read(dns, attributes: ["*"]) { i, r in
+            switch r {
+            case let .success(e): entries[i] = e
+            case let .failure(e): failure = failure ?? e
+            }
+        }
+        if let failure { throw failure }
         var out = "version: 1\n"
-        for dn in dns {
-            guard let e = try conn.read(dn, attributes: ["*"]) else { continue }
+        for e in entries {
+            guard let e else { continue }
             out += "\n" + LDIF.line("dn", e.dn)
             for (name, values) in e.attributes.sorted(by: { ($0.key == "objectclass" ? 0 : 1, $0.key) < ($1.key == "objectclass" ? 0 : 1, $1.key) }) {
                 for v in values { out += LDIF.line(name, v) }

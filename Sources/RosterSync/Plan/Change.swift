@@ -82,7 +82,24 @@ public struct Change: Sendable, Hashable {
     public var subject: String
     /// Why, in plain words.
     public var reason: String
-    public var attributes: [AttributeChange]
+    /// Per attribute, the old and new values. A new account's are not stored twice: they are
+    /// read from its add operation (an initial load of 100,000 people kept every value both as
+    /// text and as bytes, a third of its peak memory).
+    public var attributes: [AttributeChange] {
+        get {
+            guard storedAttributes.isEmpty, kind == .createAccount, case let .add(_, attrs)? = operations.first else { return storedAttributes }
+            return attrs.filter { $0.name != "objectClass" }.map { a in AttributeChange(a.name, old: [], new: a.values.map { String(decoding: $0, as: UTF8.self) }) }
+        }
+        set { storedAttributes = newValue }
+    }
+    private var storedAttributes: [AttributeChange]
+
+    /// The first new value of one attribute, without building the others.
+    public func newValue(_ name: String) -> String? {
+        if !storedAttributes.isEmpty { return storedAttributes.first { $0.name == name }?.new.first }
+        guard case let .add(_, attrs)? = operations.first, let v = attrs.first(where: { $0.name == name })?.values.first else { return nil }
+        return String(decoding: v, as: UTF8.self)
+    }
     public var operations: [PlannedOperation]
     /// For scheduled changes: the day they become due.
     public var due: Day?
@@ -100,7 +117,7 @@ public struct Change: Sendable, Hashable {
         self.groupUnit = groupUnit
         self.subject = subject
         self.reason = reason
-        self.attributes = attributes
+        self.storedAttributes = attributes
         self.operations = operations
         self.due = due
     }

@@ -409,11 +409,12 @@ private struct PlanBuilder {
                 let starts = p.startDate.map { $0 > asOf } ?? false
                 let unitPending = pendingUnits.contains(p.unitCode)
                 let due = [starts ? p.startDate : nil, unitPending ? unitByCode[p.unitCode]?.effectiveDate : nil].compactMap { $0 }.max()
+                let dnText = dn.string
+                // Its attributes are read from the add when shown (Change.attributes).
                 add(Change(
-                    kind: .createAccount, dn: dn.string, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode,
+                    kind: .createAccount, dn: dnText, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode,
                     subject: subject, reason: "new in the staff roster" + (p.startDate.map { ", starts \($0)" } ?? "") + "; mailbox \(address(local))",
-                    attributes: attrs.filter { $0.name != "objectClass" }.map { AttributeChange($0.name, old: [], new: $0.values.map { String(decoding: $0, as: UTF8.self) }) },
-                    operations: [.add(dn: dn.string, attributes: attrs)]),
+                    operations: [.add(dn: dnText, attributes: attrs)]),
                     pending: due != nil, due: due)
                 if leaving != nil {
                     // Hired and leaving already known: the departure follows on its day.
@@ -680,6 +681,7 @@ private struct PlanBuilder {
         if pending {
             var s = c
             s.due = due
+            s.attributes = c.attributes  // kept: a new account's are read from the add dropped here
             s.operations = []
             scheduled.append(s)
         } else {

@@ -179,10 +179,10 @@ public enum Words {
     /// One change in plain words: what happens, to whom, which values change.
     public static func change(_ c: Change) -> String {
         var s = "\(kind(c.kind)): \(c.subject)"
-        let shown = c.attributes.filter { !["objectClass", "rsState", "owner", "rsHeadEmployeeNumber"].contains($0.name) }
+        let shown = { c.attributes.filter { !["objectClass", "rsState", "owner", "rsHeadEmployeeNumber"].contains($0.name) } }
         if c.kind == .createAccount || c.kind == .createUnit {
-            if let mail = c.attributes.first(where: { $0.name == "mail" })?.new.first { s += " — địa chỉ \(mail)" }
-        } else if !shown.isEmpty {
+            if let mail = c.newValue("mail") { s += " — địa chỉ \(mail)" }
+        } else if case let shown = shown(), !shown.isEmpty {
             s += " — " + shown.map { a in
                 "\(attribute(a.name)): \(a.old.isEmpty ? "(trống)" : a.old.joined(separator: ", ")) → \(a.new.isEmpty ? "(bỏ)" : a.new.joined(separator: ", "))"
             }.joined(separator: "; ")
