@@ -33,6 +33,8 @@ struct SyncCommand: ParsableCommand {
     var force = false
     @Option(help: ArgumentHelp("Why the sync is forced; recorded in the audit log with the user.", valueName: "TEXT"))
     var reason: String?
+    @Flag(help: "Print how long reading, planning, backing up and writing took (stderr).")
+    var timings = false
 
     func validate() throws {
         if force != (reason != nil) { throw ValidationError("--force and --reason go together: a forced sync needs its reason recorded") }
@@ -52,21 +54,28 @@ struct SyncCommand: ParsableCommand {
         let plan: Plan
         do {
             plan = try Frontend.failing(outcome: "nothing was done") {
-                try Frontend.makePlan(configPath: options.config, units: nil, staff: nil, asOf: asOf, unitFilter: unitFilter)
+                try Frontend.makePlan(configPath: options.config, units: nil, staff: nil, asOf: asOf, unitFilter: unitFilter, timings: timings)
             }
         } catch {
             state.writeMetrics(started: started, result: "error", outcomes: [:])
             throw error
         }
-        try Frontend.execute(plan, config: config, state: state, actor: actor, runId: runId, force: force, started: started)
+        try Frontend.execute(plan, config: config, state: state, actor: actor, runId: runId, force: force, started: started, timings: timings)
     }
 }
 
 extension Frontend {
     /// Checks the thresholds, backs up, applies, audits and reports a plan: the common end of
     /// `sync` and `apply`.
-    static func execute(_ plan: Plan, config: Config, state: StateFolder, actor: String, runId: String, force: Bool, started: Date) throws {
+    static func execute(_ plan: Plan, config: Config, state: StateFolder, actor: String, runId: String, force: Bool, started: Date, timings: Bool = false) throws {
         var plan = plan
+        var clock = DispatchTime.now()
+        func lap(_ what: String) {
+            guard timings else { return }
+            let now = DispatchTime.now()
+            printError(String(format: "timing: %@ %.3f s (RSS %@)", what, Double(now.uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9, Frontend.memory()))
+            clock = now
+        }
         let log = Log.logger
         plan.changes.removeAll { $0.kind == .orphan }  // reported by plan, never changed
         if plan.changes.isEmpty {
@@ -93,11 +102,13 @@ extension Frontend {
         let noticeDir = try Frontend.failing(outcome: "nothing was done") {
             try state.writeNotices(runId: runId, day: plan.asOf, unitNames: plan.unitNames, credentials: Array(credentials.values))
         }
+        lap("passwords and notices (\(credentials.count))")
         // Backups of what destructive changes touch, before the first write.
         let backup = try Frontend.failing(outcome: "nothing was done") {
             try state.backup(runId: runId, dns: plan.changes.filter { $0.kind.isDestructive }.map(\.dn), conn: conn)
         }
 
+        lap("backup")
         var outcomes: [String: [String: Int]] = [:]
         var failures = 0
         var failedChanges = Set<Int>()
@@ -119,6 +130,7 @@ extension Frontend {
                 state.audit([AuditRecord(time: Frontend.timestamp(), run: runId, actor: actor, change: c, result: "failed", code: e.code.rawValue, message: e.description)], sync: false)
             }
         }
+        lap("writes (\(plan.changes.count) changes)")
         // Notices keep only the mailboxes that now exist with that password.
         let kept = credentials.filter { !failedChanges.contains($0.key) }.map(\.value)
         try? state.rewriteNotices(noticeDir, day: plan.asOf, unitNames: plan.unitNames, credentials: kept)
@@ -129,6 +141,7 @@ extension Frontend {
         state.writeMetrics(started: started, result: failures == 0 ? "ok" : "partial", outcomes: outcomes)
         let where_ = kept.isEmpty ? "" : "; initial passwords in \(noticeDir) (mode 0600)"
         log.notice("\(plan.changes.count - failures) change\(plan.changes.count - failures == 1 ? "" : "s") applied, \(failures) failed\(where_)")
+        lap("notices, audit and metrics")
         if let fatal { log.error("rostersync: the connection was lost (\(fatal)); the next run finishes the work") }
         if failures > 0 { throw ExitCode(4) }
     }
@@ -155,20 +168,33 @@ extension Frontend {
     }
 
     /// A random initial password from the system CSPRNG: 16 characters without look-alikes.
+    /// 16 characters from 56 unambiguous letters and digits (about 93 bits), in groups of 4.
+    /// Bytes come from the system CSPRNG eight at a time; a byte ≥ 224 (4 × 56) is drawn
+    /// again, so every character is equally likely.
     static func randomPassword() -> Secret {
-        let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789")
         var rng = SystemRandomNumberGenerator()
-        var s = ""
-        for i in 0..<16 {
-            if i > 0 && i % 4 == 0 { s.append("-") }
-            s.append(alphabet.randomElement(using: &rng)!)
+        var out: [UInt8] = []
+        out.reserveCapacity(19)
+        var chars = 0
+        while chars < 16 {
+            var word = rng.next()
+            for _ in 0..<8 where chars < 16 {
+                let b = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                guard b < 224 else { continue }
+                if chars > 0 && chars % 4 == 0 { out.append(UInt8(ascii: "-")) }
+                out.append(passwordAlphabet[Int(b % 56)])
+                chars += 1
+            }
         }
-        return Secret(s)
+        return Secret(bytes: out)
     }
+
+    static let passwordAlphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789".utf8)
 
     static func credential(for c: Change, plan: Plan, domain: String) -> Credential {
         let code = c.unitCode ?? c.groupUnit ?? ""
-        let address = c.attributes.first { $0.name == "mail" }?.new.first ?? ""
+        let address = c.newValue("mail") ?? ""
         switch c.kind {
         case .createAccount:
             return Credential(unitCode: code, holder: c.subject, address: address, password: randomPassword(), occasion: "hộp thư cá nhân mới")
