@@ -91,19 +91,10 @@ extension LDAPConnection {
                 next += 1
             }
             guard !outstanding.isEmpty else { continue }
-            var tv = options.operationTimeout.asTimeval
-            var res: OpaquePointer?
-            let rc = ldap_result(ld, -1, LDAP_MSG_ONE, &tv, &res)
-            if rc == 0 {
-                for msgid in outstanding.keys { ldap_abandon_ext(ld, msgid, nil, nil) }
-                let e = LDAPError(code: .timeout, message: "no answer within \(options.operationTimeout) s", operation: "search", uri: uri)
-                failRemaining(e)
-                throw e
-            }
-            guard rc > 0, let res else {
-                let e = handleError(-1, operation: "search", dn: nil)
-                failRemaining(e)
-                throw e
+            let res: OpaquePointer
+            switch nextMessage(outstanding: Array(outstanding.keys), all: false, operation: "search") {
+            case let .success(m): res = m
+            case let .failure(e): failRemaining(e); throw e
             }
             defer { ldap_msgfree(res) }
             let msgid = ldap_msgid(res)

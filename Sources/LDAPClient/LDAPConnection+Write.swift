@@ -108,19 +108,10 @@ extension LDAPConnection {
             }
             guard !outstanding.isEmpty else { continue }
             // Collect one result.
-            var tv = options.operationTimeout.asTimeval
-            var res: OpaquePointer?
-            let rc = ldap_result(ld, -1, LDAP_MSG_ALL, &tv, &res)
-            if rc == 0 {
-                for msgid in outstanding.keys { ldap_abandon_ext(ld, msgid, nil, nil) }
-                let e = LDAPError(code: .timeout, message: "no answer within \(options.operationTimeout) s", operation: "write", uri: uri)
-                failRemaining(e)
-                throw e
-            }
-            guard rc > 0, let res else {
-                let e = handleError(-1, operation: "write", dn: nil)
-                failRemaining(e)
-                throw e
+            let res: OpaquePointer
+            switch nextMessage(outstanding: Array(outstanding.keys), all: true, operation: "write") {
+            case let .success(m): res = m
+            case let .failure(e): failRemaining(e); throw e
             }
             let msgid = ldap_msgid(res)
             guard let index = outstanding.removeValue(forKey: msgid) else {
@@ -130,6 +121,21 @@ extension LDAPConnection {
             completion(index, finish(operations[index], res))
             ldap_msgfree(res)
         }
+    }
+
+    /// Waits for the next message of any outstanding operation (`all`: its complete result).
+    /// On timeout the outstanding operations are abandoned; either failure is the error every
+    /// unanswered operation then reports.
+    func nextMessage(outstanding: [Int32], all: Bool, operation: String) -> Result<OpaquePointer, LDAPError> {
+        var tv = options.operationTimeout.asTimeval
+        var res: OpaquePointer?
+        let rc = ldap_result(ld, -1, all ? LDAP_MSG_ALL : LDAP_MSG_ONE, &tv, &res)
+        if rc == 0 {
+            for msgid in outstanding { ldap_abandon_ext(ld, msgid, nil, nil) }
+            return .failure(LDAPError(code: .timeout, message: "no answer within \(options.operationTimeout) s", operation: operation, uri: uri))
+        }
+        guard rc > 0, let res else { return .failure(handleError(-1, operation: operation, dn: nil)) }
+        return .success(res)
     }
 
     /// Encodes and sends one operation; returns its message id.

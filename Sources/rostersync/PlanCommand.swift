@@ -85,13 +85,8 @@ extension Frontend {
     }
 
     static func gather(configPath: String, units: String?, staff: String?, asOf: String?, unitFilter: [String], timings: Bool = false) throws -> Gathered {
-        var clock = DispatchTime.now()
-        func lap(_ what: String) {
-            guard timings else { return }
-            let now = DispatchTime.now()
-            printError(String(format: "timing: %@ %.3f s (RSS %@)", what, Double(now.uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9, Frontend.memory()))
-            clock = now
-        }
+        var stopwatch = Stopwatch(enabled: timings)
+        func lap(_ what: String) { stopwatch.lap(what) }
         let config = try loadConfig(configPath)
         guard let unitsPath = units ?? config.rosters.units, let staffPath = staff ?? config.rosters.staff else {
             throw Failure("give --units FILE and --staff FILE, or rosters.units and rosters.staff in \(configPath)")
@@ -132,6 +127,18 @@ extension Frontend {
         // the process's exit does for nothing: they are kept until then.
         keepUntilExit.withLock { $0.append(snapshot); $0.append(loaded) }
         return Gathered(config: config, loaded: loaded, snapshot: snapshot, plan: plan, day: day, lastLogins: lastLogins, staffPath: staffPath)
+    }
+
+    /// `--timings`: each lap's duration and the memory at its end, on stderr.
+    struct Stopwatch {
+        let enabled: Bool
+        var clock = DispatchTime.now()
+        mutating func lap(_ what: String) {
+            guard enabled else { return }
+            let now = DispatchTime.now()
+            printError(String(format: "timing: %@ %.3f s (RSS %@)", what, Double(now.uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9, Frontend.memory()))
+            clock = now
+        }
     }
 
     /// "now MB, peak MB" from /proc/self/status (for --timings).

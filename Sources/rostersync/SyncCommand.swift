@@ -69,13 +69,8 @@ extension Frontend {
     /// `sync` and `apply`.
     static func execute(_ plan: Plan, config: Config, state: StateFolder, actor: String, runId: String, force: Bool, started: Date, timings: Bool = false) throws {
         var plan = plan
-        var clock = DispatchTime.now()
-        func lap(_ what: String) {
-            guard timings else { return }
-            let now = DispatchTime.now()
-            printError(String(format: "timing: %@ %.3f s (RSS %@)", what, Double(now.uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9, Frontend.memory()))
-            clock = now
-        }
+        var stopwatch = Stopwatch(enabled: timings)
+        func lap(_ what: String) { stopwatch.lap(what) }
         let log = Log.logger
         plan.changes.removeAll { $0.kind == .orphan }  // reported by plan, never changed
         if plan.changes.isEmpty {

@@ -7,21 +7,7 @@ import Testing
 @Suite("Planner rules")
 struct PlannerTests {
     let base = "ou=units,dc=cema,dc=gov,dc=vn"
-    let config: Config = {
-        let yaml = """
-            directory:
-              uris: [ldapi:///]
-              base: dc=cema,dc=gov,dc=vn
-              bind:
-                method: sasl-external
-            mail:
-              domain: cema.gov.vn
-            state_dir: /tmp
-            protected:
-              - uid=ubdt,ou=vp,ou=units,dc=cema,dc=gov,dc=vn
-            """
-        return try! Config.parse(yaml: yaml, path: "/etc/rostersync/config.yaml")
-    }()
+    let config = testConfig("protected:\n  - uid=ubdt,ou=vp,ou=units,dc=cema,dc=gov,dc=vn\n")
 
     func roster(units: String = "unit_code,unit_name,mailbox\nVP,Văn phòng,vp\nPC,Vụ Pháp chế,pc\n", staff: String) throws -> Roster {
         try RosterParser().parse(unitsText: units, unitsFile: "u.csv", staffText: staff, staffFile: "s.csv")

@@ -11,21 +11,7 @@ struct ReportTests {
     static let base = "ou=units,dc=cema,dc=gov,dc=vn"
     static let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
 
-    static let config: Config = {
-        let yaml = """
-            directory:
-              uris: [ldapi:///]
-              base: dc=cema,dc=gov,dc=vn
-              bind:
-                method: sasl-external
-            mail:
-              domain: cema.gov.vn
-            state_dir: /tmp
-            reports:
-              holidays: [2026-09-02]
-            """
-        return try! Config.parse(yaml: yaml, path: "/etc/rostersync/config.yaml")
-    }()
+    static let config = testConfig("reports:\n  holidays: [2026-09-02]\n")
 
     /// Two units (one named like markup), people in every state, a newcomer without a
     /// mailbox, a name that looks like a spreadsheet formula.
