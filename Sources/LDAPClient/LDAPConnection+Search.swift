@@ -21,6 +21,33 @@ extension LDAPConnection {
         attributes: [String] = [], pageSize: Int = 1000,
         _ body: (LDAPEntry) throws -> Void
     ) throws {
+        var names: [(raw: [UInt8], name: String)] = []
+        try pagedSearch(base: base, scope: scope, filter: filter, attributes: attributes, pageSize: pageSize) { m in
+            try body(decodeEntry(m, &names))
+        }
+    }
+
+    /// The same paged search for a fixed list of text attributes, each entry handed over as
+    /// an `IndexedEntry`: values by the list's position, decoded once to text, no dictionary
+    /// and no `Data` per value (half the time of reading 100,000 entries for the planner).
+    /// Attribute names match without case; values that are not UTF-8 are left out.
+    public func search(
+        base: String, scope: LDAPScope = .subtree, filter: Filter = .present("objectClass"),
+        indexing attributes: [String], pageSize: Int = 1000,
+        _ body: (IndexedEntry) throws -> Void
+    ) throws {
+        var slots: [String: Int] = [:]
+        for (i, a) in attributes.enumerated() { slots[a.lowercased()] = i }
+        var positions: [(raw: [UInt8], slot: Int)] = []
+        try pagedSearch(base: base, scope: scope, filter: filter, attributes: attributes, pageSize: pageSize) { m in
+            try body(decodeIndexed(m, count: attributes.count, slots: slots, &positions))
+        }
+    }
+
+    private func pagedSearch(
+        base: String, scope: LDAPScope, filter: Filter, attributes: [String], pageSize: Int,
+        _ handle: (OpaquePointer) throws -> Void
+    ) throws {
         let filterString = filter.description
         var cookie = berval(bv_len: 0, bv_val: nil)
         defer { if let v = cookie.bv_val { ber_memfree(v) } }
@@ -43,7 +70,7 @@ extension LDAPConnection {
             }
             if let v = cookie.bv_val { ber_memfree(v) }
             cookie = berval(bv_len: 0, bv_val: nil)
-            cookie = try readPage(msgid: msgid, base: base, body)
+            cookie = try readPage(msgid: msgid, base: base, handle)
         } while cookie.bv_len > 0
     }
 
@@ -128,8 +155,7 @@ extension LDAPConnection {
     }
 
     /// Reads the messages of one page; returns the cookie of the next page (empty when done).
-    private func readPage(msgid: Int32, base: String, _ body: (LDAPEntry) throws -> Void) throws -> berval {
-        var lastNames: [(raw: [UInt8], name: String)] = []
+    private func readPage(msgid: Int32, base: String, _ handle: (OpaquePointer) throws -> Void) throws -> berval {
         while true {
             var tv = options.operationTimeout.asTimeval
             var chain: OpaquePointer?
@@ -146,7 +172,7 @@ extension LDAPConnection {
             while let m = msg {
                 switch ldap_msgtype(m) {
                 case resSearchEntry:
-                    try body(decodeEntry(m, &lastNames))
+                    try handle(m)
                 case resSearchResult:
                     return try finishPage(m, base: base)
                 default:
@@ -212,5 +238,43 @@ extension LDAPConnection {
             attributes[name, default: []].append(contentsOf: values)
         }
         return LDAPEntry(dn: dnbv.string, lowercasedAttributes: attributes)
+    }
+
+    /// Decodes an entry into the slots of the requested attributes. As in `decodeEntry`, the
+    /// name seen at a position last time is reused when its bytes match.
+    private func decodeIndexed(_ m: OpaquePointer, count: Int, slots: [String: Int], _ positions: inout [(raw: [UInt8], slot: Int)]) throws(LDAPError) -> IndexedEntry {
+        var ber: OpaquePointer?
+        var dnbv = berval(bv_len: 0, bv_val: nil)
+        var rc = ldap_get_dn_ber(ld, m, &ber, &dnbv)
+        if rc != 0 { throw handleError(rc, operation: "search", dn: nil) }
+        defer { if let ber { ber_free(ber, 0) } }
+        var entry = IndexedEntry(dn: dnbv.string, count: count)
+        var position = 0
+        while true {
+            var attr = berval(bv_len: 0, bv_val: nil)
+            var vals: UnsafeMutablePointer<berval>?
+            rc = ldap_get_attribute_ber(ld, m, ber, &attr, &vals)
+            guard rc == 0, attr.bv_val != nil else { break }
+            defer { if let vals { ber_memfree(vals) } }
+            let raw = UnsafeRawBufferPointer(start: attr.bv_val, count: Int(attr.bv_len))
+            let slot: Int
+            if position < positions.count, positions[position].raw.elementsEqual(raw) {
+                slot = positions[position].slot
+            } else {
+                slot = slots[attr.string.lowercased()] ?? -1
+                if position < positions.count { positions[position] = (Array(raw), slot) } else { positions.append((Array(raw), slot)) }
+            }
+            position += 1
+            guard slot >= 0, let vals else { continue }
+            var i = 0
+            while vals[i].bv_val != nil {
+                let bytes = UnsafeRawBufferPointer(start: vals[i].bv_val, count: Int(vals[i].bv_len)).bindMemory(to: UInt8.self)
+                let text = String(decoding: bytes, as: UTF8.self)
+                // Decoding repairs bad sequences; equal bytes mean there were none.
+                if text.utf8.count == bytes.count && text.utf8.elementsEqual(bytes) { entry.values[slot].append(text) }
+                i += 1
+            }
+        }
+        return entry
     }
 }

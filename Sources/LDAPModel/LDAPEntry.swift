@@ -46,6 +46,26 @@ public struct LDAPEntry: Sendable, Hashable {
     }
 }
 
+/// An entry read for a fixed list of attributes (`LDAPConnection.search(indexing:)`): its
+/// values by the list's position, as text.
+public struct IndexedEntry: Sendable {
+    public var dn: String
+    public var values: [[String]]
+
+    public init(dn: String, count: Int) {
+        self.dn = dn
+        self.values = Array(repeating: [], count: count)
+    }
+
+    /// The same for an entry already read (`names[i]` is the attribute of slot `i`).
+    public init(_ e: LDAPEntry, names: [String]) {
+        self.dn = e.dn
+        self.values = names.map { e.strings($0) }
+    }
+
+    public func first(_ slot: Int) -> String? { values[slot].first }
+}
+
 /// One attribute and its values, in the order written (for adds).
 public struct LDAPAttribute: Sendable, Hashable {
     public var name: String

@@ -106,7 +106,7 @@ extension Frontend {
             conn = try connect(config)
             try conn.search(
                 base: config.directory.base.string, filter: .or([.equality("objectClass", "organizationalUnit"), .equality("objectClass", "person")]),
-                attributes: DirectorySnapshot.attributes, pageSize: config.directory.pageSize
+                indexing: DirectorySnapshot.attributes, pageSize: config.directory.pageSize
             ) { snapshot.add($0, unitsBase: config.directory.unitsBase) }
         } catch {
             _ = try pending.wait()  // a broken roster is the first thing to say

@@ -95,6 +95,27 @@ struct LDAPConnectionTests {
         }
     }
 
+    @Test("an indexed search gives each requested attribute's values in its slot, names without case, non-UTF-8 values left out")
+    func indexedSearch() throws {
+        try withSlapd { s in
+            let conn = try external(s)
+            let base = "ou=units,\(s.suffix)"
+            try load(conn, [
+                person("an", under: base, cn: "Nguyễn Văn An", extra: [LDAPAttribute("mail", "an@cema.gov.vn"), LDAPAttribute("audio", [Data("ok".utf8), Data([0xFF, 0xFE])])]),
+                person("binh", under: base, cn: "Lê Bình"),
+            ])
+            var seen: [String: IndexedEntry] = [:]
+            let wanted = ["UID", "cn", "mail", "audio", "objectclass", "createTimestamp"]
+            try conn.search(base: base, scope: .oneLevel, indexing: wanted, pageSize: 1) { seen[$0.first(0) ?? "?"] = $0 }
+            let an = try #require(seen["an"])
+            #expect(an.dn == "uid=an,\(base)" && an.values.count == wanted.count)
+            #expect(an.values[1] == ["Nguyễn Văn An"] && an.values[2] == ["an@cema.gov.vn"])
+            #expect(an.values[3] == ["ok"], "the 0xFF 0xFE value is not text: left out")
+            #expect(an.values[4].contains("inetOrgPerson") && an.first(5)?.hasSuffix("Z") == true)
+            #expect(seen["binh"]?.values[2] == [] && seen["binh"]?.values[1] == ["Lê Bình"])
+        }
+    }
+
     @Test("many entries read by DN, pipelined: each index answered once, missing ones nil, a bad DN failing alone")
     func pipelinedReads() throws {
         try withSlapd { s in

@@ -9,13 +9,16 @@ public struct DirectorySnapshot: Sendable {
     /// Entries that are neither a unit nor an account (left alone, reported as orphans).
     public var others: [String]
 
-    /// The attributes the planner reads, operational ones included.
-    public static let attributes = [
-        "objectClass", "ou", "uid", "cn", "sn", "givenName", "displayName", "mail", "mailLocalAddress", "employeeNumber",
-        "departmentNumber", "title", "telephoneNumber", "owner", "rsUnitCode", "rsState", "rsStateSince", "rsStateReason",
-        "rsLockExemptUntil", "rsExpiringAlias", "rsHeadEmployeeNumber", "pwdLastSuccess", "authTimestamp",
-        "pwdAccountLockedTime", "createTimestamp",
-    ]
+    /// The attributes the planner reads, operational ones included, in slot order.
+    public static let attributes = Slot.allCases.map { "\($0)" }
+
+    /// Where each attribute sits in an `IndexedEntry` read with `attributes`.
+    public enum Slot: Int, CaseIterable, Sendable {
+        case objectClass, ou, uid, cn, sn, givenName, displayName, mail, mailLocalAddress, employeeNumber
+        case departmentNumber, title, telephoneNumber, owner, rsUnitCode, rsState, rsStateSince, rsStateReason
+        case rsLockExemptUntil, rsExpiringAlias, rsHeadEmployeeNumber, pwdLastSuccess, authTimestamp
+        case pwdAccountLockedTime, createTimestamp
+    }
 
     public init(units: [DirectoryUnit] = [], accounts: [DirectoryAccount] = [], others: [String] = []) {
         self.units = units
@@ -28,7 +31,7 @@ public struct DirectorySnapshot: Sendable {
     /// so that a directory that predates rostersync can be adopted.
     public init(entries: [LDAPEntry], unitsBase: DN) {
         self.init()
-        for e in entries { add(e, unitsBase: unitsBase) }
+        for e in entries { add(IndexedEntry(e, names: Self.attributes), unitsBase: unitsBase) }
     }
 
     /// Parents already parsed, by their text: a directory has a few thousand units and 100,000
@@ -71,44 +74,38 @@ public struct DirectorySnapshot: Sendable {
         return DN.RDN(type: String(Substring(type)), value: String(Substring(value)))
     }
 
-    public mutating func add(_ e: LDAPEntry, unitsBase: DN) {
-        let classes = ObjectClasses(e)
+    public mutating func add(_ e: IndexedEntry, unitsBase: DN) {
+        let classes = e.values[Slot.objectClass.rawValue]
+        // Object class names are ASCII: compared without case, without a lowered copy.
+        func has(_ lowercased: String) -> Bool {
+            classes.contains { c in
+                c.utf8.count == lowercased.utf8.count && zip(c.utf8, lowercased.utf8).allSatisfy { ($0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0) == $1 }
+            }
+        }
         guard let dn = parse(e.dn) else {
             others.append(e.dn)
             return
         }
-        let managedSubtree = dn.isDescendant(of: unitsBase)
-        if classes.contains("inetorgperson") || classes.contains("person") {
-            accounts.append(DirectoryAccount(dn: dn, entry: e, managed: classes.contains("rsaccount")))
+        if has("inetorgperson") || has("person") {
+            accounts.append(DirectoryAccount(dn: dn, entry: e, managed: has("rsaccount")))
             return
         }
-        guard managedSubtree else { return }
-        if classes.contains("organizationalunit") {
-            units.append(DirectoryUnit(dn: dn, entry: e, managed: classes.contains("rsunit")))
+        guard dn.isDescendant(of: unitsBase) else { return }
+        if has("organizationalunit") {
+            units.append(DirectoryUnit(dn: dn, entry: e, managed: has("rsunit")))
         } else {
             others.append(e.dn)
         }
     }
 }
 
-/// The object classes of an entry, compared without building strings (ASCII, any case).
-struct ObjectClasses {
-    let values: [Data]
-    init(_ e: LDAPEntry) { values = e["objectclass"] }
-    func contains(_ lowercased: StaticString) -> Bool {
-        let want = UnsafeBufferPointer(start: lowercased.utf8Start, count: lowercased.utf8CodeUnitCount)
-        for v in values where v.count == want.count {
-            let same = v.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Bool in
-                for i in 0..<raw.count {
-                    let b = raw[i]
-                    if (b >= 0x41 && b <= 0x5A ? b + 0x20 : b) != want[i] { return false }
-                }
-                return true
-            }
-            if same { return true }
-        }
-        return false
-    }
+extension IndexedEntry {
+    subscript(_ slot: DirectorySnapshot.Slot) -> [String] { values[slot.rawValue] }
+    func first(_ slot: DirectorySnapshot.Slot) -> String? { values[slot.rawValue].first }
+    func day(_ slot: DirectorySnapshot.Slot) -> Day? { first(slot).flatMap(Day.init(generalizedTime:)) }
+    /// The last successful login the directory knows: pwdLastSuccess, or authTimestamp of the
+    /// older lastbind overlay; the later of the two.
+    var lastLogin: Day? { [day(.pwdLastSuccess), day(.authTimestamp)].compactMap { $0 }.max() }
 }
 
 /// Lifecycle states of a managed entry (`rsState`).
@@ -135,27 +132,25 @@ public struct DirectoryUnit: Sendable {
     public var stateSince: Day?
     public var lockExemptUntil: Day?
 
-    public init(dn: DN, entry e: LDAPEntry, managed: Bool) {
+    public init(dn: DN, entry e: IndexedEntry, managed: Bool) {
         self.dn = dn
         self.managed = managed
-        self.code = e.string("rsunitcode")
-        self.mail = e.string("mail")?.lowercased()
-        self.name = e.string("displayname")
-        self.headEmployeeId = e.string("rsheademployeenumber")
-        self.owner = e.string("owner")
-        self.state = e.string("rsstate").flatMap { EntryState(rawValue: $0.lowercased()) } ?? .active
-        self.aliases = e.strings("maillocaladdress").map { $0.lowercased() }
-        self.expiringAliases = e.strings("rsexpiringalias")
-        self.ou = e.strings("ou")
-        self.lastLogin = [e.string("pwdlastsuccess"), e.string("authtimestamp")].compactMap { $0.flatMap(Day.init(generalizedTime:)) }.max()
-        self.created = e.string("createtimestamp").flatMap(Day.init(generalizedTime:))
-        self.stateSince = e.string("rsstatesince").flatMap(Day.init(generalizedTime:))
-        self.lockExemptUntil = e.string("rslockexemptuntil").flatMap(Day.init(generalizedTime:))
+        self.code = e.first(.rsUnitCode)
+        self.mail = e.first(.mail)?.lowercased()
+        self.name = e.first(.displayName)
+        self.headEmployeeId = e.first(.rsHeadEmployeeNumber)
+        self.owner = e.first(.owner)
+        self.state = e.first(.rsState).flatMap { EntryState(rawValue: $0.lowercased()) } ?? .active
+        self.aliases = e[.mailLocalAddress].map { $0.lowercased() }
+        self.expiringAliases = e[.rsExpiringAlias]
+        self.ou = e[.ou]
+        self.lastLogin = e.lastLogin
+        self.created = e.day(.createTimestamp)
+        self.stateSince = e.day(.rsStateSince)
+        self.lockExemptUntil = e.day(.rsLockExemptUntil)
     }
 }
 
-/// A class, not a struct: the planner passes 100,000 of these around, and copying a struct of
-/// fifteen strings retains each of them.
 public final class DirectoryAccount: Sendable {
     public let dn: DN
     public let managed: Bool
@@ -180,43 +175,26 @@ public final class DirectoryAccount: Sendable {
     /// Other addresses that deliver here (`mailLocalAddress`), lower case.
     public let aliases: [String]
 
-    public init(dn: DN, entry e: LDAPEntry, managed: Bool) {
+    public init(dn: DN, entry e: IndexedEntry, managed: Bool) {
         self.dn = dn
         self.managed = managed
-        // One pass over what the entry has, not a lookup per attribute the planner knows.
-        var employeeId, mail, uid, cn, sn, givenName, displayName, title, phone, unitCode, lockedTime: String?
-        var state = EntryState.active
-        var stateSince, lockExemptUntil, created, lastLogin: Day?
-        var aliases: [String] = []
-        for (name, values) in e.attributes {
-            if name == "maillocaladdress" { aliases = values.compactMap(\.utf8String).map { $0.lowercased() } }
-            guard let raw = values.first, let value = raw.utf8String else { continue }
-            switch name {
-            case "employeenumber": employeeId = value
-            case "mail": mail = value.lowercased()
-            case "uid": uid = value
-            case "cn": cn = value
-            case "sn": sn = value
-            case "givenname": givenName = value
-            case "displayname": displayName = value
-            case "title": title = value
-            case "telephonenumber": phone = value
-            case "departmentnumber": unitCode = value
-            case "rsstate": state = EntryState(rawValue: value.lowercased()) ?? .active
-            case "rsstatesince": stateSince = Day(generalizedTime: value)
-            case "rslockexemptuntil": lockExemptUntil = Day(generalizedTime: value)
-            case "createtimestamp": created = Day(generalizedTime: value)
-            // The last successful login the directory knows, from either overlay.
-            case "pwdlastsuccess", "authtimestamp":
-                if let d = Day(generalizedTime: value), lastLogin.map({ d > $0 }) ?? true { lastLogin = d }
-            case "pwdaccountlockedtime": lockedTime = value
-            default: break
-            }
-        }
-        (self.employeeId, self.mail, self.uid, self.cn, self.sn, self.givenName) = (employeeId, mail, uid, cn, sn, givenName)
-        (self.displayName, self.title, self.phone, self.unitCode, self.lockedTime) = (displayName, title, phone, unitCode, lockedTime)
-        (self.state, self.stateSince, self.lockExemptUntil, self.created, self.lastLogin) = (state, stateSince, lockExemptUntil, created, lastLogin)
-        self.aliases = aliases
+        self.employeeId = e.first(.employeeNumber)
+        self.mail = e.first(.mail)?.lowercased()
+        self.uid = e.first(.uid)
+        self.cn = e.first(.cn)
+        self.sn = e.first(.sn)
+        self.givenName = e.first(.givenName)
+        self.displayName = e.first(.displayName)
+        self.title = e.first(.title)
+        self.phone = e.first(.telephoneNumber)
+        self.unitCode = e.first(.departmentNumber)
+        self.state = e.first(.rsState).flatMap { EntryState(rawValue: $0.lowercased()) } ?? .active
+        self.stateSince = e.day(.rsStateSince)
+        self.lockExemptUntil = e.day(.rsLockExemptUntil)
+        self.created = e.day(.createTimestamp)
+        self.lastLogin = e.lastLogin
+        self.lockedTime = e.first(.pwdAccountLockedTime)
+        self.aliases = e[.mailLocalAddress].map { $0.lowercased() }
     }
 }
 
