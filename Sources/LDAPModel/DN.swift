@@ -98,7 +98,12 @@ public struct DN: Sendable, Hashable, CustomStringConvertible, Comparable {
         guard let first = rdns.first, rdns.count == dn.rdns.count + 1 else { return false }
         let n = normalized.utf8, p = dn.normalized.utf8
         let cut = first.key.utf8.count + (dn.rdns.isEmpty ? 0 : 1)
-        return n.count == cut + p.count && n.dropFirst(cut).elementsEqual(p)
+        guard n.count == cut + p.count else { return false }
+        // Native strings are contiguous: one memcmp instead of a generic element loop.
+        if let same = n.withContiguousStorageIfAvailable({ nb in
+            p.withContiguousStorageIfAvailable { pb in pb.isEmpty || memcmp(nb.baseAddress! + cut, pb.baseAddress!, pb.count) == 0 }
+        }), let same { return same }
+        return n.dropFirst(cut).elementsEqual(p)
     }
 
     /// `self` with `rdn` prepended: the DN of a child entry.

@@ -32,6 +32,33 @@ public struct PersonName: Sendable, Hashable {
         self.init(family: first, middle: Array(words[1..<(words.count - 1)]), given: words[words.count - 1])
     }
 
+    /// Family and given name of a Kinh name written with single ASCII spaces, as `init(parsing:)`
+    /// gives them, without splitting it into words; nil for anything else (Highland prefixes,
+    /// other whitespace, leading or trailing or double spaces), which takes the full parse.
+    public static func simpleParts(_ name: String) -> (family: Substring, given: Substring)? {
+        let u = name.utf8
+        guard let first = u.first, first != 0x20, u.last != 0x20 else { return nil }
+        var prev: UInt8 = 0
+        var firstSpace: String.Index?, lastSpace: String.Index?
+        var i = u.startIndex
+        while i < u.endIndex {
+            let b = u[i]
+            if b == 0x20 {
+                if prev == 0x20 { return nil }
+                if firstSpace == nil { firstSpace = i }
+                lastSpace = i
+            } else if (b >= 0x09 && b <= 0x0D) || b == 0xE2 || b == 0xE3 || (prev == 0xC2 && (b == 0x85 || b == 0xA0)) || (prev == 0xE1 && (b == 0x9A || b == 0xA0)) {
+                return nil
+            }
+            prev = b
+            i = u.index(after: i)
+        }
+        guard let firstSpace, let lastSpace else { return (name[name.startIndex..<name.startIndex], Substring(name)) }
+        let family = name[..<firstSpace]
+        if family == "Y" || family == "y" || family.hasPrefix("H'") || family.hasPrefix("H’") || family.hasPrefix("h'") || family.hasPrefix("h’") { return nil }
+        return (family, name[u.index(after: lastSpace)...])
+    }
+
     /// The words of a name. Roster names arrive with single ASCII spaces, split here by bytes;
     /// any other whitespace (tab, no-break and Unicode spaces) takes the general path.
     static func words(_ name: String) -> [String] {
