@@ -7,8 +7,18 @@ public struct AddressBook: Sendable {
     public private(set) var units: [String: String] = [:]
     /// local part by employee id.
     public private(set) var people: [String: String] = [:]
-    /// How each address came to be, by employee id or unit code: "kept", "from roster", "new".
-    public private(set) var origin: [String: Origin] = [:]
+    /// How each address came to be, by employee id or unit code.
+    public var origin: Origins { Origins(explicit: explicitOrigin, directoryPeople: directoryPeople) }
+    /// Origins other than a person's directory address (those are `directoryPeople`'s keys:
+    /// 100,000 of them are not copied into a second table).
+    private var explicitOrigin: [String: Origin] = [:]
+    private var directoryPeople: [String: String] = [:]
+
+    public struct Origins: Sendable {
+        let explicit: [String: Origin]
+        let directoryPeople: [String: String]
+        public subscript(_ key: String) -> Origin? { explicit[key] ?? (directoryPeople[key] != nil ? .directory : nil) }
+    }
 
     public enum Origin: String, Sendable, Codable {
         /// Held in the directory already.
@@ -34,7 +44,8 @@ public struct AddressBook: Sendable {
     ///   - reserved: local parts never assigned (postmaster…, the shared mailbox).
     ///   - existing: what the directory holds (empty before the first sync).
     public init(roster: Roster, domain: String, pattern: LocalPartPattern, reserved: [String], existing: Existing = Existing()) {
-        var taken = Set(reserved.map { $0.lowercased() })
+        var taken = Set<String>(minimumCapacity: reserved.count + existing.people.count + roster.units.count * 2 + 16)
+        for r in reserved { taken.insert(r.lowercased()) }
         let suffix = "@" + domain.lowercased()
 
         // 1. What is already held keeps its address: the directory first, then HR's emails.
@@ -47,20 +58,19 @@ public struct AddressBook: Sendable {
                 continue
             }
             units[code] = local
-            origin[code] = .directory
+            explicitOrigin[code] = .directory
         }
-        for (id, local) in existing.people {
-            people[id] = local
-            origin[id] = .directory
-            taken.insert(local)
-        }
+        // The directory's addresses are taken as they are (one shared table, no copy).
+        people = existing.people
+        directoryPeople = existing.people
+        for local in existing.people.values { taken.insert(local) }
         // Addresses held by people the roster no longer lists stay taken: never reissued.
         for p in roster.staff where people[p.employeeId] == nil {
             guard let email = p.email, email.hasSuffix(suffix) else { continue }
             let local = String(email.dropLast(suffix.count))
             guard !taken.contains(local) else { continue }  // claimed twice: validation reports it
             people[p.employeeId] = local
-            origin[p.employeeId] = .roster
+            explicitOrigin[p.employeeId] = .roster
             taken.insert(local)
         }
 
@@ -70,7 +80,7 @@ public struct AddressBook: Sendable {
             let wanted = u.mailbox.map { m in LocalPartPattern.sanitize(m.hasSuffix(suffix) ? String(m.dropLast(suffix.count)) : m) } ?? derivedUnitMailbox(u.name)
             let local = Self.free(wanted, taken: taken)
             units[u.code] = local
-            origin[u.code] = .new
+            explicitOrigin[u.code] = .new
             taken.insert(local)
         }
 
@@ -82,7 +92,7 @@ public struct AddressBook: Sendable {
         for p in newcomers {
             let local = Self.free(pattern.localPart(for: PersonName(parsing: p.fullName)), taken: taken)
             people[p.employeeId] = local
-            origin[p.employeeId] = .new
+            explicitOrigin[p.employeeId] = .new
             taken.insert(local)
         }
     }
