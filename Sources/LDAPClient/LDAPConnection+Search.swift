@@ -198,83 +198,78 @@ extension LDAPConnection {
         return next
     }
 
-    /// Decodes an entry through the BER iteration API: values are copied straight out of the
-    /// message buffer, with no per-attribute lookups.
-    private func decodeEntry(_ m: OpaquePointer, _ lastNames: inout [(raw: [UInt8], name: String)]) throws(LDAPError) -> LDAPEntry {
+    /// Walks an entry through the BER iteration API: `body` gets each attribute's name bytes
+    /// and its values, valid only during the call (values are copied out of the message
+    /// buffer, with no per-attribute lookups). Returns the entry's DN.
+    private func forEachAttribute(_ m: OpaquePointer, _ body: (UnsafeRawBufferPointer, UnsafeMutablePointer<berval>?) -> Void) throws(LDAPError) -> String {
         var ber: OpaquePointer?
         var dnbv = berval(bv_len: 0, bv_val: nil)
         var rc = ldap_get_dn_ber(ld, m, &ber, &dnbv)
         if rc != 0 { throw handleError(rc, operation: "search", dn: nil) }
         defer { if let ber { ber_free(ber, 0) } }
-        var attributes: [String: [Data]] = [:]
-        attributes.reserveCapacity(lastNames.count)
-        var position = 0
         while true {
             var attr = berval(bv_len: 0, bv_val: nil)
             var vals: UnsafeMutablePointer<berval>?
             rc = ldap_get_attribute_ber(ld, m, ber, &attr, &vals)
             guard rc == 0, attr.bv_val != nil else { break }
+            body(UnsafeRawBufferPointer(start: attr.bv_val, count: Int(attr.bv_len)), vals)
+            if let vals { ber_memfree(vals) }
+        }
+        return dnbv.string
+    }
+
+    /// An entry as an `LDAPEntry`. Entries of one search list their attributes in much the
+    /// same order: the name seen at a position last time is reused when the bytes match, so
+    /// names are not made and lower-cased again for every entry.
+    private func decodeEntry(_ m: OpaquePointer, _ lastNames: inout [(raw: [UInt8], name: String)]) throws(LDAPError) -> LDAPEntry {
+        var attributes: [String: [Data]] = [:]
+        attributes.reserveCapacity(lastNames.count)
+        var position = 0
+        let dn = try forEachAttribute(m) { raw, vals in
             var values: [Data] = []
             if let vals {
                 var i = 0
-                while vals[i].bv_val != nil {
-                    values.append(vals[i].data)
-                    i += 1
-                }
-                ber_memfree(vals)
+                while vals[i].bv_val != nil { values.append(vals[i].data); i += 1 }
             }
-            // Entries of one search list their attributes in much the same order: the name
-            // seen at this position last time is reused when the bytes match, so names are
-            // not made and lower-cased again for every entry.
             let name: String
-            if position < lastNames.count, lastNames[position].raw.elementsEqual(UnsafeRawBufferPointer(start: attr.bv_val, count: Int(attr.bv_len))) {
+            if position < lastNames.count, lastNames[position].raw.elementsEqual(raw) {
                 name = lastNames[position].name
             } else {
-                name = attr.string.lowercased()
-                let raw = [UInt8](UnsafeRawBufferPointer(start: attr.bv_val, count: Int(attr.bv_len)))
-                if position < lastNames.count { lastNames[position] = (raw, name) } else { lastNames.append((raw, name)) }
+                name = String(decoding: raw, as: UTF8.self).lowercased()
+                if position < lastNames.count { lastNames[position] = (Array(raw), name) } else { lastNames.append((Array(raw), name)) }
             }
             position += 1
             attributes[name, default: []].append(contentsOf: values)
         }
-        return LDAPEntry(dn: dnbv.string, lowercasedAttributes: attributes)
+        return LDAPEntry(dn: dn, lowercasedAttributes: attributes)
     }
 
-    /// Decodes an entry into the slots of the requested attributes. As in `decodeEntry`, the
-    /// name seen at a position last time is reused when its bytes match.
+    /// An entry into the slots of the requested attributes (names matched as in `decodeEntry`).
     private func decodeIndexed(_ m: OpaquePointer, count: Int, slots: [String: Int], _ positions: inout [(raw: [UInt8], slot: Int)]) throws(LDAPError) -> IndexedEntry {
-        var ber: OpaquePointer?
-        var dnbv = berval(bv_len: 0, bv_val: nil)
-        var rc = ldap_get_dn_ber(ld, m, &ber, &dnbv)
-        if rc != 0 { throw handleError(rc, operation: "search", dn: nil) }
-        defer { if let ber { ber_free(ber, 0) } }
-        var entry = IndexedEntry(dn: dnbv.string, count: count)
+        var values = [[String]](repeating: [], count: count)
         var position = 0
-        while true {
-            var attr = berval(bv_len: 0, bv_val: nil)
-            var vals: UnsafeMutablePointer<berval>?
-            rc = ldap_get_attribute_ber(ld, m, ber, &attr, &vals)
-            guard rc == 0, attr.bv_val != nil else { break }
-            defer { if let vals { ber_memfree(vals) } }
-            let raw = UnsafeRawBufferPointer(start: attr.bv_val, count: Int(attr.bv_len))
+        let dn = try forEachAttribute(m) { raw, vals in
             let slot: Int
             if position < positions.count, positions[position].raw.elementsEqual(raw) {
                 slot = positions[position].slot
             } else {
-                slot = slots[attr.string.lowercased()] ?? -1
+                slot = slots[String(decoding: raw, as: UTF8.self).lowercased()] ?? -1
                 if position < positions.count { positions[position] = (Array(raw), slot) } else { positions.append((Array(raw), slot)) }
             }
             position += 1
-            guard slot >= 0, let vals else { continue }
+            guard slot >= 0, let vals else { return }
             var i = 0
             while vals[i].bv_val != nil {
                 let bytes = UnsafeRawBufferPointer(start: vals[i].bv_val, count: Int(vals[i].bv_len)).bindMemory(to: UInt8.self)
                 let text = String(decoding: bytes, as: UTF8.self)
                 // Decoding repairs bad sequences; equal bytes mean there were none.
-                if text.utf8.count == bytes.count && text.utf8.elementsEqual(bytes) { entry.values[slot].append(text) }
+                if text.utf8.count == bytes.count && text.utf8.elementsEqual(bytes) { values[slot].append(text) }
                 i += 1
             }
         }
+        var entry = IndexedEntry(dn: dn, count: 0)
+        entry.values = values
         return entry
     }
+
 }

@@ -5,16 +5,7 @@ import Testing
 
 @Suite("Config parsing")
 struct ConfigTests {
-    let minimal = """
-        directory:
-          uris: [ldapi:///]
-          base: dc=cema,dc=gov,dc=vn
-          bind:
-            method: sasl-external
-        mail:
-          domain: cema.gov.vn
-        state_dir: /var/lib/rostersync
-        """
+    let minimal = minimalConfigYAML(stateDir: "/var/lib/rostersync")
 
     @Test("a minimal config gets the documented defaults")
     func defaults() throws {
