@@ -76,6 +76,15 @@ struct PlannerTests {
         #expect(kinds(plan(r, [unitEntry("VP", "vp", extra: login), exempt, person("1", "annv", name: "Nguyễn Văn An", ["pwdLastSuccess": ["20261120000000Z"]])])).isEmpty)
     }
 
+    @Test("Marks: bits set and tested across word boundaries, nothing else set")
+    func marks() {
+        var m = Marks()
+        let set: Set<Int> = [0, 1, 63, 64, 65, 127, 128, 100_000]
+        for i in set { m.insert(i) }
+        for i in 0...100_100 { #expect(m.contains(i) == set.contains(i)) }
+        #expect(!Marks().contains(5))
+    }
+
     @Test("an empty directory gets units then accounts, parents first, in a deterministic order")
     func initialLoad() throws {
         let r = try roster(units: "unit_code,unit_name,parent_code\nVP,Văn phòng,\nVP-1,Phòng Một,VP\n", staff: "employee_id,full_name,unit_code\n2,Lê Thị Bình,VP-1\n1,Nguyễn Văn An,VP\n")

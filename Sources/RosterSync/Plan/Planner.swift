@@ -56,6 +56,21 @@ extension Config.Period {
     }
 }
 
+/// A set of small non-negative integers (account indexes) as bits: 100,000 of them are
+/// marked and tested without hashing.
+struct Marks {
+    private var bits: [UInt64] = []
+    mutating func insert(_ i: Int) {
+        let w = i >> 6
+        if w >= bits.count { bits.append(contentsOf: repeatElement(0, count: w - bits.count + 1)) }
+        bits[w] |= 1 << UInt64(i & 63)
+    }
+    func contains(_ i: Int) -> Bool {
+        let w = i >> 6
+        return w < bits.count && bits[w] & (1 << UInt64(i & 63)) != 0
+    }
+}
+
 private struct PlanBuilder {
     let input: PlannerInput
     let cfg: Config
@@ -73,7 +88,7 @@ private struct PlanBuilder {
     /// Directory account (index into the snapshot) matched to each roster person.
     var accountOf: [String: Int] = [:]
     /// Accounts (indexes) matched to someone or disputed: not orphans, not to be disabled.
-    var matched = Set<Int>()
+    var matched = Marks()
     /// Unit code → its DN once the plan is applied.
     var unitDN: [String: DN] = [:]
     /// Renames/moves of units, in apply order: entries below `old` end up below `new`.
@@ -168,7 +183,8 @@ private struct PlanBuilder {
                 }
             }
         }
-        for i in accountOf.values { matched.insert(i) }
+        var claimed = Marks()
+        for i in accountOf.values { matched.insert(i); claimed.insert(i) }
         // Addresses already held are kept.
         var existing = AddressBook.Existing()
         existing.people.reserveCapacity(accountOf.count)
@@ -178,7 +194,6 @@ private struct PlanBuilder {
             if let l = local(d?.mail) { existing.units[u.code] = l }
         }
         // Addresses of accounts no roster person claims stay taken too: never reissued.
-        let claimed = Set(accountOf.values)
         let reservedTaken = snapshot.accounts.indices.filter { !claimed.contains($0) }.compactMap { local(snapshot.accounts[$0].mail) }
             + snapshot.units.filter { u in !input.roster.units.contains { $0.code == u.code } }.compactMap { local($0.mail) }
         book = AddressBook(
