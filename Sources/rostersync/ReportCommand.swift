@@ -98,7 +98,11 @@ struct ReportCommand: ParsableCommand {
                 var index: [String: Int] = [:]
                 for a in g.snapshot.accounts { guard let m = a.mail else { continue }; let i = index[m] ?? index.count; index[m] = i; for x in a.aliases where index[x] == nil { index[x] = i } }
                 for u in g.snapshot.units { guard let m = u.mail else { continue }; let i = index[m] ?? index.count; index[m] = i; for x in u.aliases where index[x] == nil { index[x] = i } }
-                let files = try Frontend.expand(mailLogs.isEmpty ? g.config.reports.mailLogs : mailLogs)
+                let patterns = mailLogs.isEmpty ? g.config.reports.mailLogs : mailLogs
+                let files = try Frontend.expand(patterns)
+                if files.isEmpty && !patterns.isEmpty {
+                    printError("warning: no mail log matches \(patterns.joined(separator: ", ")): the report has no mail counts")
+                }
                 var counter: MailLogCounter?
                 if !files.isEmpty {
                     var c = MailLogCounter(from: period.from, to: period.to, mailboxes: index, count: index.count + 1)
