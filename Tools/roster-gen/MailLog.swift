@@ -100,8 +100,8 @@ func runMailLog() throws {
                 continue
             }
             if let target = canonical[to], to != target {
-                // An alias, expanded on the way: the final mailbox and the alias it came by.
-                emit(day, second, program, "\(id): to=<\(target)>, orig_to=<\(to)>, relay=\(relay), delay=0.4, delays=0.1/0/0.1/0.2, dsn=2.0.0, status=sent (250 2.0.0 <\(target)> Saved)")
+                // An alias, expanded by local(8): the final mailbox and the alias it came by.
+                emit(day, second, "postfix/local", "\(id): to=<\(target)>, orig_to=<\(to)>, relay=local, delay=0.4, delays=0.1/0/0.1/0.2, dsn=2.0.0, status=sent (delivered to mailbox)")
                 if counted { received[target, default: 0] += 1 }
             } else {
                 let upper = rng.chance(0.05) ? to.uppercased() : to  // addresses are matched without case
