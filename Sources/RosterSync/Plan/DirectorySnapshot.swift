@@ -108,6 +108,14 @@ extension IndexedEntry {
     var lastLogin: Day? { [day(.pwdLastSuccess), day(.authTimestamp)].compactMap { $0 }.max() }
 }
 
+extension UnitRecord {
+    /// This unit's entry among directory units by code: under its code, or under the code it
+    /// had before a reorganisation (`previous_code`).
+    func directoryEntry(_ byCode: [String: DirectoryUnit]) -> DirectoryUnit? {
+        byCode[code] ?? previousCode.flatMap { byCode[$0] }
+    }
+}
+
 /// Lifecycle states of a managed entry (`rsState`).
 public enum EntryState: String, Sendable, Codable {
     case active, disabled, locked

@@ -190,7 +190,7 @@ private struct PlanBuilder {
         existing.people.reserveCapacity(accountOf.count)
         for (id, i) in accountOf { if let l = local(snapshot.accounts[i].mail) { existing.people[id] = l } }
         for u in input.roster.units {
-            let d = dirUnitByCode[u.code] ?? u.previousCode.flatMap { dirUnitByCode[$0] }
+            let d = u.directoryEntry(dirUnitByCode)
             if let l = local(d?.mail) { existing.units[u.code] = l }
         }
         // Addresses of accounts no roster person claims stay taken too: never reissued.
@@ -215,7 +215,7 @@ private struct PlanBuilder {
 
     mutating func planUnitPlacement() {
         for u in unitsByDepth() {
-            let dir = dirUnitByCode[u.code] ?? u.previousCode.flatMap { dirUnitByCode[$0] }
+            let dir = u.directoryEntry(dirUnitByCode)
             let pending = (u.effectiveDate.map { $0 > asOf } ?? false)
             if pending { pendingUnits.insert(u.code) }
             let parentDN = u.parentCode.flatMap { unitDN[$0] } ?? cfg.directory.unitsBase
@@ -298,7 +298,7 @@ private struct PlanBuilder {
     /// Name, code, expired aliases and head of the units that exist; dissolutions.
     mutating func planUnitContents() {
         for u in unitsByDepth() {
-            guard let dir = dirUnitByCode[u.code] ?? u.previousCode.flatMap({ dirUnitByCode[$0] }), let dn = unitDN[u.code] else { continue }
+            guard let dir = u.directoryEntry(dirUnitByCode), let dn = unitDN[u.code] else { continue }
             let pending = pendingUnits.contains(u.code)
             if u.status == .dissolved { continue }  // see planDissolutions
             var mods: [LDAPModification] = []
@@ -354,7 +354,7 @@ private struct PlanBuilder {
             }
         }
         for u in unitsByDepth() where u.status == .active && !pendingUnits.contains(u.code) {
-            guard let dir = dirUnitByCode[u.code] ?? u.previousCode.flatMap({ dirUnitByCode[$0] }), let dn = unitDN[u.code] else { continue }
+            guard let dir = u.directoryEntry(dirUnitByCode), let dn = unitDN[u.code] else { continue }
             planUnitInactivity(u, dir, dn: dn)
         }
         // Managed units the roster does not know at all: reported, never changed.
@@ -675,7 +675,7 @@ private struct PlanBuilder {
         for (i, a) in input.snapshot.accounts.enumerated() where !matched.contains(i) && !deleted.contains(effective(a.dn).string) { count(effective(a.dn)) }
         for u in input.snapshot.units { let e = effective(u.dn); if !placed.contains(e.normalized) { count(e) } }
         for u in unitsByDepth().reversed() where u.status == .dissolved {
-            guard let dir = dirUnitByCode[u.code] ?? u.previousCode.flatMap({ dirUnitByCode[$0] }) else { continue }
+            guard let dir = u.directoryEntry(dirUnitByCode) else { continue }
             let dn = effective(dir.dn)
             let pending = u.effectiveDate.map { $0 > asOf } ?? false
             let active = input.roster.staff.filter { $0.unitCode == u.code && departure($0) == nil }.count

@@ -127,7 +127,8 @@ public enum Words {
         return String(format: "%02d/%02d/%04d", d.day, d.month, d.year)
     }
 
-    /// A mailbox's state in plain words: active, locked since…, disabled since….
+    /// A mailbox's state in plain words: active (its `since` is not shown), locked since…,
+    /// disabled since….
     public static func state(_ s: EntryState, since: Day?) -> String {
         switch s {
         case .active: "Đang hoạt động"
@@ -179,13 +180,15 @@ public enum Words {
     /// One change in plain words: what happens, to whom, which values change.
     public static func change(_ c: Change) -> String {
         var s = "\(kind(c.kind)): \(c.subject)"
-        let shown = { c.attributes.filter { !["objectClass", "rsState", "owner", "rsHeadEmployeeNumber"].contains($0.name) } }
         if c.kind == .createAccount || c.kind == .createUnit {
             if let mail = c.newValue("mail") { s += " — địa chỉ \(mail)" }
-        } else if case let shown = shown(), !shown.isEmpty {
-            s += " — " + shown.map { a in
-                "\(attribute(a.name)): \(a.old.isEmpty ? "(trống)" : a.old.joined(separator: ", ")) → \(a.new.isEmpty ? "(bỏ)" : a.new.joined(separator: ", "))"
-            }.joined(separator: "; ")
+        } else {
+            let shown = c.attributes.filter { !["objectClass", "rsState", "owner", "rsHeadEmployeeNumber"].contains($0.name) }
+            if !shown.isEmpty {
+                s += " — " + shown.map { a in
+                    "\(attribute(a.name)): \(a.old.isEmpty ? "(trống)" : a.old.joined(separator: ", ")) → \(a.new.isEmpty ? "(bỏ)" : a.new.joined(separator: ", "))"
+                }.joined(separator: "; ")
+            }
         }
         if let due = c.due { s += " (dự kiến ngày \(date(due)))" }
         return s

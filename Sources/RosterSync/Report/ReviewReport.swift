@@ -32,6 +32,16 @@ public struct ReportInput: Sendable {
         return out
     }
 
+    /// The accounts placed directly under a unit's entry, in the order a Vietnamese reader
+    /// expects (`byParent`: from `accountsByParent()`).
+    func mailboxes(of dir: DirectoryUnit?, _ byParent: [String: [DirectoryAccount]]) -> [DirectoryAccount] {
+        (dir.map { byParent[$0.dn.normalized] ?? [] } ?? []).sorted(by: Self.vietnameseOrder)
+    }
+
+    static func vietnameseOrder(_ a: DirectoryAccount, _ b: DirectoryAccount) -> Bool {
+        (Words.sortKey(a.cn ?? ""), a.mail ?? "") < (Words.sortKey(b.cn ?? ""), b.mail ?? "")
+    }
+
     /// The accounts placed directly under each unit DN (by its comparison key).
     func accountsByParent() -> [String: [DirectoryAccount]] {
         var out: [String: [DirectoryAccount]] = [:]
@@ -92,14 +102,11 @@ public struct ReviewReport: Sendable {
         let adopted = Set(input.plan.changes.filter { $0.kind == .adoptAccount }.compactMap(\.employeeId))
         var units: [Unit] = []
         for u in input.roster.units where u.status == .active && (only.isEmpty || only.contains(u.code)) {
-            let dir = dirUnits[u.code] ?? u.previousCode.flatMap { dirUnits[$0] }
-            let accounts = dir.map { byParent[$0.dn.normalized] ?? [] } ?? []
-            let mailboxes = accounts.sorted { (Words.sortKey($0.cn ?? ""), $0.mail ?? "") < (Words.sortKey($1.cn ?? ""), $1.mail ?? "") }.map { a in
-                let last = input.lastLogin(a)
-                return Mailbox(
-                    name: a.cn ?? a.uid ?? "", address: a.mail ?? "", title: a.title ?? "",
-                    state: Words.state(a.state, since: a.state == .active ? nil : a.stateSince),
-                    lastLogin: last.map { Words.date($0) } ?? "chưa đăng nhập")
+            let dir = u.directoryEntry(dirUnits)
+            let mailboxes = input.mailboxes(of: dir, byParent).map { a in
+                Mailbox(
+                    name: a.cn ?? a.uid ?? "", address: a.mail ?? "", title: a.title ?? "", state: Words.state(a.state, since: a.stateSince),
+                    lastLogin: input.lastLogin(a).map { Words.date($0) } ?? "chưa đăng nhập")
             }
             let mine = { (c: Change) in c.groupUnit == u.code }
             let people = input.roster.staff.filter {

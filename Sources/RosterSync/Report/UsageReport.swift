@@ -116,18 +116,16 @@ public struct UsageReport: Sendable {
         var units: [Unit] = []
         var listed = Set<String>()
         for u in input.roster.units {
-            let dir = dirUnits[u.code] ?? u.previousCode.flatMap { dirUnits[$0] }
+            let dir = u.directoryEntry(dirUnits)
             guard u.status == .active || dir != nil else { continue }
             if let d = dir { listed.insert(d.dn.normalized) }
             var people: [Person] = []
             if let d = dir, let mail = d.mail {
-                people.append(person(unit: u.code, name: "Hộp thư đơn vị: \(u.name)", address: mail, state: Words.state(d.state, since: nil), last: d.lastLogin))
+                people.append(person(unit: u.code, name: "Hộp thư đơn vị: \(u.name)", address: mail, state: Words.state(d.state, since: d.stateSince), last: d.lastLogin))
             }
-            let accounts = dir.map { byParent[$0.dn.normalized] ?? [] } ?? []
-            for a in accounts.sorted(by: { (Words.sortKey($0.cn ?? ""), $0.mail ?? "") < (Words.sortKey($1.cn ?? ""), $1.mail ?? "") }) {
+            for a in input.mailboxes(of: dir, byParent) {
                 guard let mail = a.mail else { continue }
-                people.append(person(unit: u.code, name: a.cn ?? a.uid ?? "", address: mail,
-                                     state: Words.state(a.state, since: a.state == .active ? nil : a.stateSince), last: input.lastLogin(a)))
+                people.append(person(unit: u.code, name: a.cn ?? a.uid ?? "", address: mail, state: Words.state(a.state, since: a.stateSince), last: input.lastLogin(a)))
             }
             units.append(Unit(code: u.code, name: u.name, people: people, changes: changes[u.code] ?? [:]))
         }
@@ -141,11 +139,10 @@ public struct UsageReport: Sendable {
         if !others.isEmpty || !otherUnits.isEmpty {
             let unitBoxes = otherUnits.sorted { Words.sortKey($0.name ?? "") < Words.sortKey($1.name ?? "") }.map { d in
                 person(unit: d.code ?? "—", name: "Hộp thư đơn vị: \(d.name ?? d.code ?? "")", address: d.mail ?? "",
-                       state: Words.state(d.state, since: d.state == .active ? nil : d.stateSince), last: d.lastLogin)
+                       state: Words.state(d.state, since: d.stateSince), last: d.lastLogin)
             }
-            let accounts = others.sorted { Words.sortKey($0.cn ?? "") < Words.sortKey($1.cn ?? "") }.map { a in
-                person(unit: a.unitCode ?? "—", name: a.cn ?? a.uid ?? "", address: a.mail ?? "",
-                       state: Words.state(a.state, since: a.state == .active ? nil : a.stateSince), last: input.lastLogin(a))
+            let accounts = others.sorted(by: ReportInput.vietnameseOrder).map { a in
+                person(unit: a.unitCode ?? "—", name: a.cn ?? a.uid ?? "", address: a.mail ?? "", state: Words.state(a.state, since: a.stateSince), last: input.lastLogin(a))
             }
             units.append(Unit(code: "—", name: "Ngoài các đơn vị trong danh sách", people: unitBoxes + accounts, changes: [:]))
         }
