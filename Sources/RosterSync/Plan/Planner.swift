@@ -373,12 +373,26 @@ private struct PlanBuilder {
 
     // MARK: - People
 
+    /// The `sn` and `givenName` a person's entry holds: the family name (the whole name when
+    /// there is none) and the given name, if any. Ordinary names are split without the full
+    /// parse (`PersonName.simpleParts`); substrings, so comparing them allocates nothing.
+    func wantedNames(_ p: StaffRecord) -> (sn: Substring, given: Substring?) {
+        let family: Substring, given: Substring
+        if let parts = PersonName.simpleParts(p.fullName) {
+            (family, given) = parts
+        } else {
+            let name = PersonName(parsing: p.fullName)
+            (family, given) = (Substring(name.family), Substring(name.given))
+        }
+        return (family.isEmpty ? Substring(p.fullName) : family, given.isEmpty ? nil : given)
+    }
+
     func personAttributes(_ p: StaffRecord) -> [(String, [String])] {
-        let name = PersonName(parsing: p.fullName)
+        let names = wantedNames(p)
         return [
             ("cn", [p.fullName]),
-            ("sn", [name.family.isEmpty ? p.fullName : name.family]),
-            ("givenName", name.given.isEmpty ? [] : [name.given]),
+            ("sn", [String(names.sn)]),
+            ("givenName", names.given.map { [String($0)] } ?? []),
             ("displayName", [p.fullName]),
             ("title", p.title.map { [$0] } ?? []),
             ("telephoneNumber", p.phone.map { [$0] } ?? []),
@@ -557,14 +571,18 @@ private struct PlanBuilder {
     }
 
     /// True when the account already holds every value `personAttributes` would give it,
-    /// found without building them (most of 100,000 people on most days); false when unsure.
+    /// found without building them (most of 100,000 people on most days).
     func unchanged(_ p: StaffRecord, _ a: DirectoryAccount, skipping: Set<String>) -> Bool {
         guard a.cn == p.fullName, a.displayName == p.fullName, a.title == p.title, a.phone == p.phone,
-              skipping.contains("departmentNumber") || a.unitCode == p.unitCode,
-              let parts = PersonName.simpleParts(p.fullName)
+              skipping.contains("departmentNumber") || a.unitCode == p.unitCode
         else { return false }
-        let sn = parts.family.isEmpty ? Substring(p.fullName) : parts.family
-        return a.sn.map { $0 == sn } ?? false && (parts.given.isEmpty ? a.givenName == nil : a.givenName.map { $0 == parts.given } ?? false)
+        let names = wantedNames(p)
+        guard let sn = a.sn, sn == names.sn else { return false }
+        switch (a.givenName, names.given) {
+        case (nil, nil): return true
+        case let (held?, wanted?): return held == wanted
+        default: return false
+        }
     }
 
     mutating func planUpdate(_ p: StaffRecord, _ a: DirectoryAccount, dn: DN, skipping: Set<String> = []) {
