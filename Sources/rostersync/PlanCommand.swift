@@ -190,25 +190,31 @@ extension Frontend {
 
     /// A mail server's `address,last_login` export; dates as ISO days or timestamps.
     static func readLastLogins(_ path: String) throws -> [String: Day] {
-        let text = try TextDecoder.decode(readBytes(path), declared: nil, file: path).text
         var out: [String: Day] = [:]
+        try forEachAddressRow(path, fields: 2) { address, f in
+            guard let day = Day(parsing: String(f[1].prefix(10))) ?? Day(generalizedTime: f[1]) else { return (2, "last_login \"\(f[1])\" is not a date") }
+            out[address] = max(out[address] ?? day, day)
+            return nil
+        }
+        return out
+    }
+
+    /// A mail server's export keyed by address, as CSV: each record whose first field holds
+    /// an `@` (the header and blank lines do not) goes to `row` with its address in lower case;
+    /// `row` returns a problem as (column, message) or nil. Every problem is reported at once,
+    /// as file:line:column, and then nothing is returned.
+    static func forEachAddressRow(_ path: String, fields: Int, _ row: (String, [String]) -> (Int, String)?) throws {
+        let text = try TextDecoder.decode(readBytes(path), declared: nil, file: path).text
         var problems: [String] = []
         do {
             try CSVReader.forEachRecord(text) { r in
-                guard r.fields.count >= 2, r.fields[0].contains("@") else { return }  // the header, blank lines
-                let stamp = String(r.fields[1].prefix(10))
-                guard let day = Day(parsing: stamp) ?? Day(generalizedTime: r.fields[1]) else {
-                    problems.append("\(path):\(r.line):2: last_login \"\(r.fields[1])\" is not a date")
-                    return
-                }
-                let address = r.fields[0].lowercased()
-                out[address] = max(out[address] ?? day, day)
+                guard r.fields.count >= fields, r.fields[0].contains("@") else { return }
+                if let (column, message) = row(r.fields[0].lowercased(), r.fields) { problems.append("\(path):\(r.line):\(column): \(message)") }
             }
         } catch {
             throw Failure("\(path):\(error.line):\(error.column): \(error.message)")
         }
         guard problems.isEmpty else { throw Failure(problems.joined(separator: "\n")) }
-        return out
     }
 
     /// Writes atomically (a temporary file renamed). `durable: false` leaves the flush to the

@@ -266,21 +266,14 @@ extension Frontend {
 
     /// `address,quota_bytes,used_bytes` (a header and blank cells allowed).
     static func readSizes(_ path: String) throws -> [String: (quota: Int64?, used: Int64?)] {
-        let text = try TextDecoder.decode(readBytes(path), declared: nil, file: path).text
         var out: [String: (quota: Int64?, used: Int64?)] = [:]
-        var problems: [String] = []
-        do {
-            try CSVReader.forEachRecord(text) { r in
-                guard r.fields.count >= 3, r.fields[0].contains("@") else { return }
-                let q = r.fields[1].trimmingCharacters(in: .whitespaces), u = r.fields[2].trimmingCharacters(in: .whitespaces)
-                guard q.isEmpty || Int64(q) != nil else { problems.append("\(path):\(r.line):2: quota_bytes \"\(q)\" is not a number"); return }
-                guard u.isEmpty || Int64(u) != nil else { problems.append("\(path):\(r.line):3: used_bytes \"\(u)\" is not a number"); return }
-                out[r.fields[0].lowercased()] = (Int64(q), Int64(u))
-            }
-        } catch {
-            throw Failure("\(path):\(error.line):\(error.column): \(error.message)")
+        try forEachAddressRow(path, fields: 3) { address, f in
+            let q = f[1].trimmingCharacters(in: .whitespaces), u = f[2].trimmingCharacters(in: .whitespaces)
+            guard q.isEmpty || Int64(q) != nil else { return (2, "quota_bytes \"\(q)\" is not a number") }
+            guard u.isEmpty || Int64(u) != nil else { return (3, "used_bytes \"\(u)\" is not a number") }
+            out[address] = (Int64(q), Int64(u))
+            return nil
         }
-        guard problems.isEmpty else { throw Failure(problems.joined(separator: "\n")) }
         return out
     }
 
