@@ -52,9 +52,9 @@ public struct IndexedEntry: Sendable {
     public var dn: String
     public var values: [[String]]
 
-    public init(dn: String, count: Int) {
+    public init(dn: String, values: [[String]]) {
         self.dn = dn
-        self.values = Array(repeating: [], count: count)
+        self.values = values
     }
 
     /// The same for an entry already read (`names[i]` is the attribute of slot `i`).

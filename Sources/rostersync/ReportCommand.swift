@@ -96,8 +96,12 @@ struct ReportCommand: ParsableCommand {
             let report = try Frontend.failing(outcome: "no report was made") { () throws -> UsageReport in
                 // Every address that delivers to a mailbox, aliases included, numbered.
                 var index: [String: Int] = [:]
-                for a in g.snapshot.accounts { guard let m = a.mail else { continue }; let i = index[m] ?? index.count; index[m] = i; for x in a.aliases where index[x] == nil { index[x] = i } }
-                for u in g.snapshot.units { guard let m = u.mail else { continue }; let i = index[m] ?? index.count; index[m] = i; for x in u.aliases where index[x] == nil { index[x] = i } }
+                let boxes = g.snapshot.accounts.map { ($0.mail, $0.aliases) } + g.snapshot.units.map { ($0.mail, $0.aliases) }
+                for case let (mail?, aliases) in boxes {
+                    let i = index[mail] ?? index.count
+                    index[mail] = i
+                    for x in aliases where index[x] == nil { index[x] = i }
+                }
                 let patterns = mailLogs.isEmpty ? g.config.reports.mailLogs : mailLogs
                 let files = try Frontend.expand(patterns)
                 if files.isEmpty && !patterns.isEmpty {

@@ -14,10 +14,10 @@ public struct DirectorySnapshot: Sendable {
 
     /// Where each attribute sits in an `IndexedEntry` read with `attributes`.
     public enum Slot: Int, CaseIterable, Sendable {
-        case objectClass, ou, uid, cn, sn, givenName, displayName, mail, mailLocalAddress, employeeNumber
-        case departmentNumber, title, telephoneNumber, owner, rsUnitCode, rsState, rsStateSince, rsStateReason
+        case objectClass, uid, cn, sn, givenName, displayName, mail, mailLocalAddress, employeeNumber
+        case departmentNumber, title, telephoneNumber, owner, rsUnitCode, rsState, rsStateSince
         case rsLockExemptUntil, rsExpiringAlias, rsHeadEmployeeNumber, pwdLastSuccess, authTimestamp
-        case pwdAccountLockedTime, createTimestamp
+        case createTimestamp
     }
 
     public init(units: [DirectoryUnit] = [], accounts: [DirectoryAccount] = [], others: [String] = []) {
@@ -133,7 +133,6 @@ public struct DirectoryUnit: Sendable {
     public var aliases: [String]
     /// "<address> <generalizedTime>" values: aliases to remove after the time.
     public var expiringAliases: [String]
-    public var ou: [String]
     /// The unit mailbox's last successful login (it logs in like a person's).
     public var lastLogin: Day?
     public var created: Day?
@@ -151,7 +150,6 @@ public struct DirectoryUnit: Sendable {
         self.state = e.first(.rsState).flatMap { EntryState(rawValue: $0.lowercased()) } ?? .active
         self.aliases = e[.mailLocalAddress].map { $0.lowercased() }
         self.expiringAliases = e[.rsExpiringAlias]
-        self.ou = e[.ou]
         self.lastLogin = e.lastLogin
         self.created = e.day(.createTimestamp)
         self.stateSince = e.day(.rsStateSince)
@@ -179,7 +177,6 @@ public final class DirectoryAccount: Sendable {
     /// The last successful login the directory knows (pwdLastSuccess, or authTimestamp of
     /// the older lastbind overlay).
     public let lastLogin: Day?
-    public let lockedTime: String?
     /// Other addresses that deliver here (`mailLocalAddress`), lower case.
     public let aliases: [String]
 
@@ -201,7 +198,6 @@ public final class DirectoryAccount: Sendable {
         self.lockExemptUntil = e.day(.rsLockExemptUntil)
         self.created = e.day(.createTimestamp)
         self.lastLogin = e.lastLogin
-        self.lockedTime = e.first(.pwdAccountLockedTime)
         self.aliases = e[.mailLocalAddress].map { $0.lowercased() }
     }
 }

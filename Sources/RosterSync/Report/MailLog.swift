@@ -14,8 +14,9 @@ import Foundation
 /// sources' coverage) but not counted.
 ///
 /// Pure: it is fed bytes; reading files (and .gz) is the caller's business. Traditional
-/// syslog stamps carry no year: the year is the one that puts the day nearest the period
-/// (a December line read for a January report belongs to the year before).
+/// syslog stamps carry no year: a line gets the period's last year, or the year before when
+/// that would put it more than a month after the period (a December line read for a January
+/// report).
 public struct MailLogCounter: Sendable {
     public struct Source: Sendable, Hashable {
         public var name: String
