@@ -131,7 +131,9 @@ struct ReportCommand: ParsableCommand {
             case .csv: try Frontend.writeAll(report.csv(), into: out ?? ".")
             case .html, .json:
                 let text = format == .html ? report.html() : report.json()
-                if let out { try Frontend.writeAll([((out as NSString).lastPathComponent, text)], into: (out as NSString).deletingLastPathComponent.isEmpty ? "." : (out as NSString).deletingLastPathComponent) } else { print(text, terminator: "") }
+                guard let out else { print(text, terminator: ""); return }
+                let file = URL(fileURLWithPath: out)
+                try Frontend.writeAll([(file.lastPathComponent, text)], into: file.deletingLastPathComponent().path)
             }
         }
     }
