@@ -20,7 +20,7 @@ func runMailLog() throws {
         FileHandle.standardError.write(Data("usage: roster-gen maillog --addresses FILE --from YYYY-MM-DD --days D --lines N --out FILE [--seed S] [--rfc3339] [--gap DAY]\n".utf8))
         exit(2)
     }
-    var rng = Random(state: UInt64(arg("--seed") ?? "") ?? 17)
+    var rng = Random(seed: UInt64(arg("--seed") ?? "") ?? 17)
     let rfc3339 = CommandLine.arguments.contains("--rfc3339")
     let gap = Int(arg("--gap") ?? "")
     var mailboxes: [String] = []

@@ -29,7 +29,7 @@ func runMutate() throws {
     // The addresses quarter 1 gave (as the planner does on an empty directory).
     let mail = Config.Mail.defaults
     let book = AddressBook(roster: roster, domain: mail.domain, pattern: mail.pattern, reserved: mail.reserved + [mail.sharedMailbox])
-    var m = Mutation(units: roster.units, staff: roster.staff, rng: Random(state: UInt64(arg("--seed") ?? "") ?? 7))
+    var m = Mutation(units: roster.units, staff: roster.staff, rng: Random(seed: UInt64(arg("--seed") ?? "") ?? 7))
     let n = m.staff.count
     let share = max(2, n * 15 / 1000)  // 1.5 % for each of the big kinds
 

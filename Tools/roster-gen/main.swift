@@ -12,16 +12,9 @@ import RosterSync
 // Vietnamese headers and dd/mm/yyyy dates, in UTF-8 with BOM, UTF-16 (tab-separated, as
 // Excel's "Unicode Text"), Windows-1258, TCVN3 and VNI (';'-separated).
 
-/// SplitMix64: small, fast, and the same sequence on every machine for a seed.
-struct Random {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// The project's seeded generator, with the draws the generator makes.
+typealias Random = SeededRandom
+extension SeededRandom {
     mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
     mutating func pick<T>(_ a: [T]) -> T { a[int(a.count)] }
     mutating func chance(_ p: Double) -> Bool { Double(next() % 1_000_000) / 1_000_000 < p }
@@ -79,7 +72,7 @@ guard let out = arg("--out"), let n = Int(arg("--staff") ?? "") , n > 0 else {
     FileHandle.standardError.write(Data("usage: roster-gen --staff N [--seed S] --out DIR [--encodings]\n".utf8))
     exit(2)
 }
-var rng = Random(state: UInt64(arg("--seed") ?? "") ?? 2026)
+var rng = Random(seed: UInt64(arg("--seed") ?? "") ?? 2026)
 
 struct Unit { var code, name: String; var parent: String?; var head: String? }
 struct Person { var id, name, unit, title, status: String; var start: Day; var end: Day?; var phone: String; var email: String? }
