@@ -30,22 +30,15 @@ struct Applier {
             // A stage goes in slices: its operations (passwords included) exist for one slice at
             // a time, not for all 100,000 adds of an initial load at once (peak memory).
             var sliceStart = start
-            var fatal: LDAPError?
-            while sliceStart < end && fatal == nil {
+            while sliceStart < end {
                 let sliceEnd = min(end, sliceStart + Self.slice)
-                fatal = applyStage(Array(sliceStart..<sliceEnd), operations: operations, window: phase == 0 ? 1 : window, report: report)
-                if let f = fatal {
-                    for i in sliceEnd..<end {
-                        report(i, .failure(LDAPError(code: f.code, message: "not attempted: \(f.code.text)", operation: changes[i].kind.rawValue, dn: changes[i].dn)))
+                if let fatal = applyStage(Array(sliceStart..<sliceEnd), operations: operations, window: phase == 0 ? 1 : window, report: report) {
+                    for i in sliceEnd..<changes.count {
+                        report(i, .failure(LDAPError(code: fatal.code, message: "not attempted: \(fatal.code.text)", operation: changes[i].kind.rawValue, dn: changes[i].dn)))
                     }
+                    return fatal
                 }
                 sliceStart = sliceEnd
-            }
-            if let fatal {
-                for i in end..<changes.count {
-                    report(i, .failure(LDAPError(code: fatal.code, message: "not attempted: \(fatal.code.text)", operation: changes[i].kind.rawValue, dn: changes[i].dn)))
-                }
-                return fatal
             }
             start = end
         }
