@@ -1,5 +1,5 @@
 import Foundation
-import RosterSync
+@testable import RosterSync
 import Testing
 
 /// The 134 precomposed Vietnamese letters: 12 vowels × 6 tones less the 6 plain ASCII vowels,
@@ -60,6 +60,15 @@ struct EncodingTests {
         #expect(d.text.unicodeScalars.elementsEqual("Nguyễn Văn Đức".unicodeScalars))
         // Windows-1258 writes tones as combining bytes after the letter: ễ is ê (0xEA) + tilde (0xDE).
         #expect(try TextDecoder.decode([0x4E, 0x67, 0x75, 0x79, 0xEA, 0xDE, 0x6E], as: .cp1258, file: "t") == "Nguyễn")
+    }
+
+    @Test("combining marks are found by their UTF-8 lead bytes: U+0300 to U+036F, not the letters around them")
+    func combiningMarks() {
+        #expect(TextDecoder.hasCombiningMark("a\u{0300}") && TextDecoder.hasCombiningMark("a\u{033F}"))
+        #expect(TextDecoder.hasCombiningMark("a\u{0340}") && TextDecoder.hasCombiningMark("Văn a\u{036F}"))
+        // U+0370 (0xCD 0xB0) and U+02FF (0xCB 0xBF) are letters and modifiers, not combining marks.
+        #expect(!TextDecoder.hasCombiningMark("\u{0370}\u{02FF}") && !TextDecoder.hasCombiningMark("Nguyễn Văn Đức"))
+        #expect(!TextDecoder.hasCombiningMark(""))
     }
 
     @Test("UTF-16 with either BOM, and without one, as Excel's Unicode Text")

@@ -1,4 +1,4 @@
-import RosterSync
+@testable import RosterSync
 import Testing
 
 let unitsCSV = """
@@ -143,6 +143,34 @@ struct RosterParserTests {
     ])
     func dates(text: String, iso: String?) {
         #expect(Day(parsing: text)?.description == iso)
+    }
+
+    @Test("dates: a time after a space is ignored; five digits, a fourth field, mixed separators are not dates", arguments: [
+        ("30/09/2026 00:00", "2026-09-30"), (" 30/09/2026", "2026-09-30"), ("2026-9-3", "2026-09-03"), ("30/09/20266", nil),
+        ("1/2/3/2026", nil), ("30/09-2026", nil), ("30//2026", nil), ("/09/2026", nil), ("2026-09-", nil), ("", nil),
+    ])
+    func moreDates(text: String, iso: String?) {
+        #expect(Day(parsing: text)?.description == iso)
+    }
+
+    @Test("e-mail addresses: one @, a dotted domain, lower-case ASCII letters, digits and ._-+ only, 254 bytes at most", arguments: [
+        ("an.nv@cema.gov.vn", true), ("a+b_c-d@x.vn", true), ("a@b.c", true), ("@cema.gov.vn", false), ("an@cemagovvn", false),
+        ("an@@cema.gov.vn", false), ("an@x@cema.gov.vn", false), ("An@cema.gov.vn", false), ("ân@cema.gov.vn", false),
+        ("an nv@cema.gov.vn", false), ("an", false), ("", false),
+        (String(repeating: "a", count: 244) + "@cema.gov.vn", false), (String(repeating: "a", count: 242) + "@cema.gov.vn", true),
+    ])
+    func emailAddresses(text: String, valid: Bool) {
+        #expect(RosterParser.isEmailAddress(text) == valid)
+    }
+
+    @Test("names split into words at their spaces; ASCII lower-casing leaves other text to the full rules")
+    func wordsAndLowercasing() {
+        #expect(RosterParser.words("Nguyễn Thị Hương").map(String.init) == ["Nguyễn", "Thị", "Hương"])
+        #expect(RosterParser.words("H'Hen Niê").map(String.init) == ["H'Hen", "Niê"])
+        #expect(RosterParser.words("An").map(String.init) == ["An"] && RosterParser.words("").isEmpty)
+        #expect(RosterParser.lowercased("AnNV@CEMA.gov.vn") == "annv@cema.gov.vn")
+        #expect(RosterParser.lowercased("annv@cema.gov.vn") == "annv@cema.gov.vn")
+        #expect(RosterParser.lowercased("ĐỨC@cema.gov.vn") == "đức@cema.gov.vn")
     }
 
     @Test("day arithmetic: ordinals, months clamp to the month's end, weekdays")

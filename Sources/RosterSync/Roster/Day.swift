@@ -18,31 +18,36 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible, Coda
     public init?(parsing text: String) {
         // Three runs of ASCII digits split by one kind of separator; any time after a space
         // ("30/09/2026 00:00", as Excel may write it) is ignored.
-        var numbers: [Int] = [0]
-        var digits: [Int] = [0]
+        var numbers = (0, 0, 0), digits = (0, 0, 0)
+        var field = 0
         var separator: UInt8 = 0
         loop: for b in text.utf8 {
             switch b {
             case 0x30...0x39:
-                numbers[numbers.count - 1] = numbers[numbers.count - 1] * 10 + Int(b - 0x30)
-                digits[digits.count - 1] += 1
-                if digits[digits.count - 1] > 4 { return nil }
+                let d = Int(b - 0x30)
+                switch field {
+                case 0: numbers.0 = numbers.0 * 10 + d; digits.0 += 1
+                case 1: numbers.1 = numbers.1 * 10 + d; digits.1 += 1
+                default: numbers.2 = numbers.2 * 10 + d; digits.2 += 1
+                }
+                if max(digits.0, digits.1, digits.2) > 4 { return nil }
             case UInt8(ascii: "-"), UInt8(ascii: "/"), UInt8(ascii: "."):
-                guard separator == 0 || separator == b, numbers.count < 3, digits.last! > 0 else { return nil }
+                let last = field == 0 ? digits.0 : field == 1 ? digits.1 : digits.2
+                guard separator == 0 || separator == b, field < 2, last > 0 else { return nil }
                 separator = b
-                numbers.append(0)
-                digits.append(0)
+                field += 1
             case UInt8(ascii: " "):
-                if digits.last! > 0 { break loop }
+                let last = field == 0 ? digits.0 : field == 1 ? digits.1 : digits.2
+                if last > 0 { break loop }
             default:
                 return nil
             }
         }
-        guard numbers.count == 3, digits.allSatisfy({ $0 > 0 }) else { return nil }
-        if digits[0] == 4, separator == UInt8(ascii: "-"), digits[1] <= 2, digits[2] <= 2 {
-            self.init(year: numbers[0], month: numbers[1], day: numbers[2])
-        } else if digits[2] == 4, digits[0] <= 2, digits[1] <= 2 {
-            self.init(year: numbers[2], month: numbers[1], day: numbers[0])
+        guard field == 2, digits.0 > 0, digits.1 > 0, digits.2 > 0 else { return nil }
+        if digits.0 == 4, separator == UInt8(ascii: "-"), digits.1 <= 2, digits.2 <= 2 {
+            self.init(year: numbers.0, month: numbers.1, day: numbers.2)
+        } else if digits.2 == 4, digits.0 <= 2, digits.1 <= 2 {
+            self.init(year: numbers.2, month: numbers.1, day: numbers.0)
         } else {
             return nil
         }

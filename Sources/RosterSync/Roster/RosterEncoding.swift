@@ -147,7 +147,24 @@ public enum TextDecoder {
     /// exports, Windows-1258 and TCVN3 tone bytes, VNI mark bytes), so the one full
     /// normalization pass runs only then.
     public static func nfc(_ text: String) -> String {
-        text.unicodeScalars.contains { $0.value >= 0x0300 && $0.value <= 0x036F } ? text.precomposedStringWithCanonicalMapping : text
+        hasCombiningMark(text) ? text.precomposedStringWithCanonicalMapping : text
+    }
+
+    /// Whether `text` holds a scalar of U+0300…U+036F, found by its UTF-8 lead byte (0xCC,
+    /// or 0xCD before 0xB0) without decoding the scalars of a 10 MB roster.
+    static func hasCombiningMark(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            var i = 0
+            let n = bytes.count
+            while i < n {
+                let b = bytes[i]
+                if b == 0xCC { return true }
+                if b == 0xCD, i + 1 < n, bytes[i + 1] < 0xB0 { return true }
+                i += 1
+            }
+            return false
+        }
     }
 
     static func looksLikeUTF16(_ bytes: [UInt8]) -> Bool {

@@ -184,7 +184,7 @@ public struct RosterParser: Sendable {
     func parseStaff(_ text: String, file: String, issues: inout [RosterIssue], warnings: inout [RosterIssue]) -> (records: [StaffRecord], columns: [String: Int])? {
         var out: [StaffRecord] = []
         // Names repeat a lot: judge each distinct word once.
-        var plausible: [Substring: Bool] = [:]
+        var plausible: [ExactText: Bool] = [:]
         var statusCache: [String: StaffStatus?] = [:]
         var found: [RosterIssue] = []
         let cols = readRows(text, file: file, aliases: Self.staffAliases, extra: staffColumns, required: ["employee_id", "full_name", "unit_code"], issues: &issues) { r, cols, issues in
@@ -198,7 +198,7 @@ public struct RosterParser: Sendable {
             if let start, let end, end < start {
                 issues.append(row.issue("end_date", "end date \(end) is before the start date \(start)"))
             }
-            var email = row.optional("email")?.lowercased()
+            var email = row.optional("email").map(Self.lowercased)
             if let e = email, !Self.isEmailAddress(e) {
                 issues.append(row.issue("email", "\"\(e)\" is not an e-mail address (ASCII local@domain)"))
                 email = nil
@@ -207,9 +207,12 @@ public struct RosterParser: Sendable {
             if !name.utf8.contains(where: { $0 >= 0x61 && $0 <= 0x7A }), name == name.uppercased(), name != name.lowercased() {
                 name = name.lowercased().capitalized
             }
-            for word in name.split(separator: " ") {
-                let ok = plausible[word] ?? VietnameseText.isPlausibleNameWord(String(word))
-                plausible[word] = ok
+            // Split by bytes: the name is cleaned (single spaces), and a Character walk costs
+            // more than the rest of the row.
+            for word in Self.words(name) {
+                let key = ExactText(word)
+                let ok = plausible[key] ?? VietnameseText.isPlausibleNameWord(String(word))
+                plausible[key] = ok
                 if !ok {
                     found.append(row.issue("full_name", "\"\(word)\" in \"\(name)\" does not read as a Vietnamese name: check the file's encoding"))
                     break
@@ -225,10 +228,52 @@ public struct RosterParser: Sendable {
         return cols.map { (out, $0) }
     }
 
+    /// ASCII `local@domain` in lower case, a dot in the domain, at most 254 bytes.
     static func isEmailAddress(_ s: String) -> Bool {
-        let parts = s.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), s.utf8.count <= 254 else { return false }
-        return s.unicodeScalars.allSatisfy { ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || "._-+@".unicodeScalars.contains($0) }
+        var ats = 0, localLength = 0, domainDots = 0, count = 0
+        for b in s.utf8 {
+            count += 1
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "+"):
+                break
+            case UInt8(ascii: "."):
+                if ats == 1 { domainDots += 1 }
+            case UInt8(ascii: "@"):
+                ats += 1
+                if ats == 1 { localLength = count - 1 }
+            default:
+                return false
+            }
+        }
+        return ats == 1 && localLength > 0 && domainDots > 0 && count <= 254
+    }
+
+    /// `s` lower-cased; ASCII text (nearly every address and code) without a copy when it has
+    /// no capital.
+    static func lowercased(_ s: String) -> String {
+        var upper = false
+        for b in s.utf8 {
+            if b >= 0x80 { return s.lowercased() }
+            if b >= 0x41 && b <= 0x5A { upper = true }
+        }
+        return upper ? s.lowercased() : s
+    }
+
+    /// The words of a cleaned name (single spaces), cut at the space bytes.
+    static func words(_ name: String) -> [Substring] {
+        var out: [Substring] = []
+        let u = name.utf8
+        var start = u.startIndex
+        var i = start
+        while i < u.endIndex {
+            if u[i] == 0x20 {
+                if start < i { out.append(Substring(u[start..<i])) }
+                start = u.index(after: i)
+            }
+            i = u.index(after: i)
+        }
+        if start < u.endIndex { out.append(Substring(u[start...])) }
+        return out
     }
 
     func validate(
@@ -271,18 +316,21 @@ public struct RosterParser: Sendable {
         staffById.reserveCapacity(staff.count)
         var emailOwner: [String: Int] = [:]
         emailOwner.reserveCapacity(staff.count)
-        for (index, p) in staff.enumerated() {
-            if let first = staffById[p.employeeId] {
-                issues.append(RosterIssue(file: staffFile, line: p.line, column: col(sc, "employee_id"), message: "employee id \"\(p.employeeId)\" is already used on line \(staff[first].line)"))
+        for index in staff.indices {
+            // By index: a copy of each record would retain and release all its strings.
+            let id = staff[index].employeeId
+            if let first = staffById[id] {
+                issues.append(RosterIssue(file: staffFile, line: staff[index].line, column: col(sc, "employee_id"), message: "employee id \"\(id)\" is already used on line \(staff[first].line)"))
                 continue
             }
-            staffById[p.employeeId] = index
-            if crossChecks, unitByCode[p.unitCode] == nil {
+            staffById[id] = index
+            if crossChecks, unitByCode[staff[index].unitCode] == nil {
+                let p = staff[index]
                 issues.append(RosterIssue(file: staffFile, line: p.line, column: col(sc, "unit_code"), message: "unit \"\(p.unitCode)\" of \(p.employeeId) \(p.fullName) is not in the unit roster"))
             }
-            if let e = p.email {
+            if let e = staff[index].email {
                 if let o = emailOwner[e] {
-                    let other = staff[o]
+                    let p = staff[index], other = staff[o]
                     issues.append(RosterIssue(file: staffFile, line: p.line, column: col(sc, "email"), message: "\(p.employeeId) \(p.fullName) and \(other.employeeId) \(other.fullName) (line \(other.line)) both claim \(e)"))
                 } else {
                     emailOwner[e] = index

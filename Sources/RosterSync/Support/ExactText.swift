@@ -1,0 +1,26 @@
+/// Text compared and hashed by its UTF-8 bytes, for dictionary keys that are known to be NFC
+/// already (everything the rosters and the directory hold is). `String`'s own `==` and hash
+/// work on canonical equivalence: for non-ASCII text (most Vietnamese names) each lookup
+/// normalizes both sides, which cost more than the rest of a roster row.
+struct ExactText: Hashable, Sendable {
+    let text: Substring
+
+    init(_ text: Substring) { self.text = text }
+    init(_ text: String) { self.text = Substring(text) }
+
+    static func == (a: ExactText, b: ExactText) -> Bool {
+        let x = a.text.utf8, y = b.text.utf8
+        guard x.count == y.count else { return false }
+        if let same = x.withContiguousStorageIfAvailable({ xb in
+            y.withContiguousStorageIfAvailable { yb in xb.elementsEqual(yb) }
+        }), let same { return same }
+        return x.elementsEqual(y)
+    }
+
+    func hash(into h: inout Hasher) {
+        let u = text.utf8
+        if u.withContiguousStorageIfAvailable({ h.combine(bytes: UnsafeRawBufferPointer($0)) }) == nil {
+            for b in u { h.combine(b) }
+        }
+    }
+}
