@@ -122,6 +122,7 @@ public final class LDAPConnection {
                 let conn = try open(uri: uri, options: options)
                 do throws(LDAPError) {
                     conn.bindResult = try conn.bind(credentials)
+                    conn.addReadAhead()
                     return conn
                 } catch {
                     conn.close()
@@ -162,6 +163,17 @@ public final class LDAPConnection {
             if rc != 0 { throw conn.handleError(rc, operation: "StartTLS", dn: nil) }
         }
         return conn
+    }
+
+    /// libldap reads each message of an ldapi or TCP connection with two read(2) calls and
+    /// polls before each (strace of a 100,000-entry paged search: 193,000 reads, 97,000
+    /// polls; ldapsearch does the same). liblber's own read-ahead layer, put above the socket
+    /// (below TLS, whose records it then reads in bulk too) once the bind is done, fills a
+    /// 64 KiB buffer per read instead; libldap asks it whether data is buffered before polling.
+    private func addReadAhead() {
+        var sb: OpaquePointer?
+        guard ldap_get_option(ld, LDAP_OPT_SOCKBUF, &sb) == 0, let sb else { return }
+        _ = cldap_add_readahead(sb, 64 * 1024)
     }
 
     private func configureTLS() throws(LDAPError) {
