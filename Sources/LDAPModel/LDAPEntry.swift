@@ -47,23 +47,60 @@ public struct LDAPEntry: Sendable, Hashable {
 }
 
 /// An entry read for a fixed list of attributes (`LDAPConnection.search(indexing:)`): its
-/// values by the list's position, as text.
+/// values by the list's position, as text. The values of all slots share one array (a search
+/// of 100,000 entries made an array per attribute per entry before).
 public struct IndexedEntry: Sendable {
     public var dn: String
-    public var values: [[String]]
+    private var all: [String] = []
+    private var ranges: [Range<Int>]
+
+    /// An entry with `count` empty slots.
+    public init(dn: String = "", count: Int) {
+        self.dn = dn
+        self.ranges = Array(repeating: 0..<0, count: count)
+    }
 
     public init(dn: String, values: [[String]]) {
-        self.dn = dn
-        self.values = values
+        self.init(dn: dn, count: values.count)
+        for (slot, v) in values.enumerated() { append(v, to: slot) }
     }
 
     /// The same for an entry already read (`names[i]` is the attribute of slot `i`).
     public init(_ e: LDAPEntry, names: [String]) {
-        self.dn = e.dn
-        self.values = names.map { e.strings($0) }
+        self.init(dn: e.dn, values: names.map { e.strings($0) })
     }
 
-    public func first(_ slot: Int) -> String? { values[slot].first }
+    public var count: Int { ranges.count }
+    /// The values of slot `slot`, in the order the server sent them.
+    public subscript(_ slot: Int) -> ArraySlice<String> { all[ranges[slot]] }
+    public func first(_ slot: Int) -> String? { ranges[slot].isEmpty ? nil : all[ranges[slot].lowerBound] }
+    /// Every slot's values (for tests and small reads).
+    public var values: [[String]] { ranges.map { Array(all[$0]) } }
+
+    /// Empties every slot for the next entry, keeping the storage when nobody else holds it.
+    public mutating func reset(dn: String) {
+        self.dn = dn
+        all.removeAll(keepingCapacity: true)
+        for i in ranges.indices { ranges[i] = 0..<0 }
+    }
+
+    /// Adds values to a slot. A slot's values stay contiguous: one filled earlier (an
+    /// attribute the server sent twice) is moved to the end first.
+    public mutating func append(_ value: String, to slot: Int) {
+        let r = ranges[slot]
+        if !r.isEmpty && r.upperBound != all.count {
+            let moved = Array(all[r])
+            ranges[slot] = all.count..<all.count + moved.count
+            all.append(contentsOf: moved)
+        }
+        let start = ranges[slot].isEmpty ? all.count : ranges[slot].lowerBound
+        all.append(value)
+        ranges[slot] = start..<all.count
+    }
+
+    public mutating func append(_ values: [String], to slot: Int) {
+        for v in values { append(v, to: slot) }
+    }
 }
 
 /// One attribute and its values, in the order written (for adds).

@@ -75,11 +75,17 @@ public struct DirectorySnapshot: Sendable {
     }
 
     public mutating func add(_ e: IndexedEntry, unitsBase: DN) {
-        let classes = e.values[Slot.objectClass.rawValue]
+        let classes = e[.objectClass]
         // Object class names are ASCII: compared without case, without a lowered copy.
-        func has(_ lowercased: String) -> Bool {
-            classes.contains { c in
-                c.utf8.count == lowercased.utf8.count && zip(c.utf8, lowercased.utf8).allSatisfy { ($0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0) == $1 }
+        func has(_ lowercased: StaticString) -> Bool {
+            let want = UnsafeBufferPointer(start: lowercased.utf8Start, count: lowercased.utf8CodeUnitCount)
+            return classes.contains { c in
+                var c = c
+                return c.withUTF8 { b in
+                    guard b.count == want.count else { return false }
+                    for i in 0..<b.count where (b[i] >= 0x41 && b[i] <= 0x5A ? b[i] + 0x20 : b[i]) != want[i] { return false }
+                    return true
+                }
             }
         }
         guard let dn = parse(e.dn) else {
@@ -100,8 +106,8 @@ public struct DirectorySnapshot: Sendable {
 }
 
 extension IndexedEntry {
-    subscript(_ slot: DirectorySnapshot.Slot) -> [String] { values[slot.rawValue] }
-    func first(_ slot: DirectorySnapshot.Slot) -> String? { values[slot.rawValue].first }
+    subscript(_ slot: DirectorySnapshot.Slot) -> ArraySlice<String> { self[slot.rawValue] }
+    func first(_ slot: DirectorySnapshot.Slot) -> String? { first(slot.rawValue) }
     func day(_ slot: DirectorySnapshot.Slot) -> Day? { first(slot).flatMap(Day.init(generalizedTime:)) }
     /// The last successful login the directory knows: pwdLastSuccess, or authTimestamp of the
     /// older lastbind overlay; the later of the two.
@@ -149,7 +155,7 @@ public struct DirectoryUnit: Sendable {
         self.owner = e.first(.owner)
         self.state = e.first(.rsState).flatMap { EntryState(rawValue: $0.lowercased()) } ?? .active
         self.aliases = e[.mailLocalAddress].map { $0.lowercased() }
-        self.expiringAliases = e[.rsExpiringAlias]
+        self.expiringAliases = Array(e[.rsExpiringAlias])
         self.lastLogin = e.lastLogin
         self.created = e.day(.createTimestamp)
         self.stateSince = e.day(.rsStateSince)
