@@ -75,12 +75,34 @@ public enum StaffStatus: String, Sendable, Codable {
 
 /// Both rosters, validated.
 public struct Roster: Sendable {
-    public var units: [UnitRecord]
-    public var staff: [StaffRecord]
+    public let units: [UnitRecord]
+    public let staff: [StaffRecord]
     public var unitsFile: String
     public var staffFile: String
     /// Non-fatal findings (implausible names…), in the same located form as errors.
     public var warnings: [RosterIssue]
+    /// Each employee id's row in `staff` (the first, should an id repeat). Made once, on the
+    /// thread that reads the rosters, for everything that looks people up by id.
+    public let staffIndex: [String: Int]
+
+    init(units: [UnitRecord], staff: [StaffRecord], unitsFile: String, staffFile: String, warnings: [RosterIssue], staffIndex: [String: Int]? = nil) {
+        self.units = units
+        self.staff = staff
+        self.unitsFile = unitsFile
+        self.staffFile = staffFile
+        self.warnings = warnings
+        if let staffIndex {
+            self.staffIndex = staffIndex
+        } else {
+            var index: [String: Int] = [:]
+            index.reserveCapacity(staff.count)
+            for i in staff.indices where index[staff[i].employeeId] == nil { index[staff[i].employeeId] = i }
+            self.staffIndex = index
+        }
+    }
+
+    /// The row of the person with this employee id.
+    public func person(_ id: String) -> StaffRecord? { staffIndex[id].map { staff[$0] } }
 }
 
 /// A problem in a roster file, located: `file:line:column: message`.
