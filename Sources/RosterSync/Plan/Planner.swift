@@ -82,11 +82,11 @@ private struct PlanBuilder {
     var disputes: [Dispute] = []
 
     let unitByCode: [String: UnitRecord]
-    let staffById: [String: StaffRecord]
     /// Directory units by code (managed ones).
     var dirUnitByCode: [String: DirectoryUnit] = [:]
-    /// Directory account (index into the snapshot) matched to each roster person.
-    var accountOf: [String: Int] = [:]
+    /// Directory account (index into the snapshot) matched to each roster person, by the
+    /// person's row in the staff roster; -1 for none.
+    var accountOf: [Int]
     /// Accounts (indexes) matched to someone or disputed: not orphans, not to be disabled.
     var matched = Marks()
     /// Unit code → its DN once the plan is applied.
@@ -105,8 +105,8 @@ private struct PlanBuilder {
         self.asOf = input.asOf
         self.domain = input.config.mail.domain
         self.unitByCode = Dictionary(input.roster.units.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
-        self.staffById = Dictionary(input.roster.staff.map { ($0.employeeId, $0) }, uniquingKeysWith: { a, _ in a })
         let staff = input.roster.staff
+        self.accountOf = Array(repeating: -1, count: staff.count)
         self.staffOrder = staff.indices.sorted { staff[$0].employeeId < staff[$1].employeeId }
         self.protected = Set(input.config.protected)
         // Made for real in matchEntries, once the directory's addresses are known.
@@ -118,8 +118,13 @@ private struct PlanBuilder {
     func isProtected(_ dn: DN) -> Bool { protected.contains(dn) || protected.contains { dn.isDescendant(of: $0) } }
 
     func local(_ mail: String?) -> String? {
-        guard let mail, mail.hasSuffix("@" + domain) else { return nil }
-        return String(mail.dropLast(domain.count + 1))
+        // By bytes: `hasSuffix` and `dropLast` on a String walk Characters.
+        guard let mail else { return nil }
+        let m = mail.utf8, d = domain.utf8
+        guard m.count > d.count + 1 else { return nil }
+        let at = m.index(m.endIndex, offsetBy: -(d.count + 1))
+        guard m[at] == UInt8(ascii: "@"), m[m.index(after: at)...].elementsEqual(d) else { return nil }
+        return String(Substring(m[..<at]))
     }
 
     func address(_ local: String) -> String { "\(local)@\(domain)" }
@@ -166,7 +171,7 @@ private struct PlanBuilder {
         for k in staffOrder {
             let p = input.roster.staff[k]
             if let list = holders(p.employeeId, byId, sharedIds) {
-                if list.count == 1 { accountOf[p.employeeId] = list[0] } else {
+                if list.count == 1 { accountOf[k] = list[0] } else {
                     for i in list { disputes.append(Dispute(dn: snapshot.accounts[i].dn.string, employeeId: p.employeeId, reason: "\(list.count) entries carry employee number \(p.employeeId): left alone")) }
                     list.forEach { matched.insert($0) }
                 }
@@ -174,7 +179,7 @@ private struct PlanBuilder {
             }
             guard let email = p.email, let list = holders(email, byMail, sharedMails) else { continue }
             if list.count == 1, snapshot.accounts[list[0]].employeeId == nil {
-                accountOf[p.employeeId] = list[0]
+                accountOf[k] = list[0]
             } else {
                 let who = list.map { snapshot.accounts[$0].employeeId.map { "employee number \($0)" } ?? "no employee number" }.joined(separator: ", ")
                 for i in list {
@@ -184,11 +189,13 @@ private struct PlanBuilder {
             }
         }
         var claimed = Marks()
-        for i in accountOf.values { matched.insert(i); claimed.insert(i) }
+        for i in accountOf where i >= 0 { matched.insert(i); claimed.insert(i) }
         // Addresses already held are kept.
         var existing = AddressBook.Existing()
-        existing.people.reserveCapacity(accountOf.count)
-        for (id, i) in accountOf { if let l = local(snapshot.accounts[i].mail) { existing.people[id] = l } }
+        existing.people.reserveCapacity(input.roster.staff.count)
+        for (k, i) in accountOf.enumerated() where i >= 0 {
+            if let l = local(snapshot.accounts[i].mail) { existing.people[input.roster.staff[k].employeeId] = l }
+        }
         for u in input.roster.units {
             let d = u.directoryEntry(dirUnitByCode)
             if let l = local(d?.mail) { existing.units[u.code] = l }
@@ -338,8 +345,8 @@ private struct PlanBuilder {
                     pending: pending, due: u.effectiveDate)
             }
             if let head = u.headEmployeeId, head != dir.headEmployeeId {
-                let headName = staffById[head]?.fullName ?? head
-                let oldName = dir.headEmployeeId.map { staffById[$0]?.fullName ?? $0 }
+                let headName = input.roster.person(head)?.fullName ?? head
+                let oldName = dir.headEmployeeId.map { input.roster.person($0)?.fullName ?? $0 }
                 let owner = finalDN(head)?.string
                 var hm: [LDAPModification] = [.replace("rsHeadEmployeeNumber", [head])]
                 if let owner { hm.append(.replace("owner", [owner])) }
@@ -403,8 +410,9 @@ private struct PlanBuilder {
     /// The DN of a roster person's account once the plan is applied (asked for heads and
     /// new accounts only; unchanged people never have theirs built).
     func finalDN(_ id: String) -> DN? {
-        guard let p = staffById[id], let unit = unitDN[p.unitCode] else { return nil }
-        if let i = accountOf[id] {
+        guard let k = input.roster.staffIndex[id], let unit = unitDN[input.roster.staff[k].unitCode] else { return nil }
+        if accountOf[k] >= 0 {
+            let i = accountOf[k]
             return unit.child(input.snapshot.accounts[i].dn.rdn ?? DN.RDN(type: "uid", value: book.people[id] ?? ""))
         }
         return book.people[id].map { unit.child(type: "uid", value: $0) }
@@ -420,9 +428,11 @@ private struct PlanBuilder {
     mutating func planPeople() {
         for k in staffOrder {
             let p = input.roster.staff[k]
-            let subject = "\(p.employeeId) \(p.fullName)"
+            // Made only for the few people something happens to.
+            lazy var subject = "\(p.employeeId) \(p.fullName)"
             let leaving = departure(p)
-            guard let acctIndex = accountOf[p.employeeId] else {
+            let acctIndex = accountOf[k]
+            guard acctIndex >= 0 else {
                 // No mailbox yet.
                 if let leaving, leaving <= asOf { continue }
                 guard let unit = unitDN[p.unitCode], let local = book.people[p.employeeId] else { continue }
@@ -452,7 +462,7 @@ private struct PlanBuilder {
                 continue
             }
             let acct = input.snapshot.accounts[acctIndex]
-            let identity = Filter.equality("employeeNumber", p.employeeId)
+            lazy var identity = Filter.equality("employeeNumber", p.employeeId)
             var dn = effective(acct.dn)
             if !acct.managed {
                 let how = acct.employeeId == nil ? "matched by the roster's email \(p.email ?? "")" : "matched by employee number"
@@ -573,16 +583,12 @@ private struct PlanBuilder {
     /// True when the account already holds every value `personAttributes` would give it,
     /// found without building them (most of 100,000 people on most days).
     func unchanged(_ p: StaffRecord, _ a: DirectoryAccount, skipping: Set<String>) -> Bool {
-        guard a.cn == p.fullName, a.displayName == p.fullName, a.title == p.title, a.phone == p.phone,
-              skipping.contains("departmentNumber") || a.unitCode == p.unitCode
+        guard sameBytes(a.cn, p.fullName), sameBytes(a.displayName, p.fullName), sameBytes(a.title, p.title), sameBytes(a.phone, p.phone),
+              skipping.contains("departmentNumber") || sameBytes(a.unitCode, p.unitCode)
         else { return false }
         let names = wantedNames(p)
-        guard let sn = a.sn, sn == names.sn else { return false }
-        switch (a.givenName, names.given) {
-        case (nil, nil): return true
-        case let (held?, wanted?): return held == wanted
-        default: return false
-        }
+        guard let sn = a.sn, sn.sameBytes(names.sn) else { return false }
+        return sameBytes(a.givenName, names.given)
     }
 
     mutating func planUpdate(_ p: StaffRecord, _ a: DirectoryAccount, dn: DN, skipping: Set<String> = []) {
@@ -603,7 +609,7 @@ private struct PlanBuilder {
         var asserted: [Filter] = [.equality("employeeNumber", p.employeeId)]
         for (name, wanted) in personAttributes(p) where !skipping.contains(name) {
             let now = current(name)
-            guard now != wanted.first || wanted.count > 1 else { continue }
+            guard !sameBytes(now, wanted.first) || wanted.count > 1 else { continue }
             let old = now.map { [$0] } ?? []
             attrs.append(AttributeChange(name, old: old, new: wanted))
             mods.append(wanted.isEmpty ? .delete(name) : .replace(name, wanted))
@@ -642,13 +648,17 @@ private struct PlanBuilder {
     mutating func planInactivity(_ p: StaffRecord, _ a: DirectoryAccount, dn: DN) {
         guard p.status == .active else { return }
         if let exempt = a.lockExemptUntil, exempt > asOf { return }
-        let fromCSV = a.mail.flatMap { input.lastLogins[$0] }
-        let last = [a.lastLogin, fromCSV].compactMap { $0 }.max()
+        let fromCSV = input.lastLogins.isEmpty ? nil : a.mail.flatMap { input.lastLogins[$0] }
+        let last = switch (a.lastLogin, fromCSV) {
+        case let (x?, y?): max(x, y)
+        case let (x, y): x ?? y
+        }
         guard let since = last ?? a.created else { return }
         let never = last == nil
-        let identity = Filter.equality("employeeNumber", p.employeeId)
-        let subject = "\(p.employeeId) \(p.fullName)"
-        let words = never ? "never logged in since the mailbox was created on \(since)" : "no login since \(since)"
+        // Made only when the mailbox is locked or deleted (a few of 100,000).
+        lazy var identity = Filter.equality("employeeNumber", p.employeeId)
+        lazy var subject = "\(p.employeeId) \(p.fullName)"
+        lazy var words = never ? "never logged in since the mailbox was created on \(since)" : "no login since \(since)"
         switch a.state {
         case .active:
             guard cfg.policy.lockAfter.after(since) <= asOf else { return }
@@ -687,9 +697,9 @@ private struct PlanBuilder {
             if let d = made { count(d); placed.insert(d.normalized) }
         }
         // People with an account end up in their roster unit: counted there, no DN built.
-        for id in accountOf.keys {
-            if let code = staffById[id]?.unitCode, let unit = unitDN[code] { remaining[unit.normalized, default: 0] += 1 }
-        }
+        var withAccount: [String: Int] = [:]
+        for (k, i) in accountOf.enumerated() where i >= 0 { withAccount[input.roster.staff[k].unitCode, default: 0] += 1 }
+        for (code, n) in withAccount { if let unit = unitDN[code] { remaining[unit.normalized, default: 0] += n } }
         for (i, a) in input.snapshot.accounts.enumerated() where !matched.contains(i) && !deleted.contains(effective(a.dn).string) { count(effective(a.dn)) }
         for u in input.snapshot.units { let e = effective(u.dn); if !placed.contains(e.normalized) { count(e) } }
         for u in unitsByDepth().reversed() where u.status == .dissolved {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Text compared and hashed by its UTF-8 bytes, for dictionary keys that are known to be NFC
 /// already (everything the rosters and the directory hold is). `String`'s own `==` and hash
 /// work on canonical equivalence: for non-ASCII text (most Vietnamese names) each lookup
@@ -8,19 +10,36 @@ struct ExactText: Hashable, Sendable {
     init(_ text: Substring) { self.text = text }
     init(_ text: String) { self.text = Substring(text) }
 
-    static func == (a: ExactText, b: ExactText) -> Bool {
-        let x = a.text.utf8, y = b.text.utf8
-        guard x.count == y.count else { return false }
-        if let same = x.withContiguousStorageIfAvailable({ xb in
-            y.withContiguousStorageIfAvailable { yb in xb.elementsEqual(yb) }
-        }), let same { return same }
-        return x.elementsEqual(y)
-    }
+    static func == (a: ExactText, b: ExactText) -> Bool { a.text.sameBytes(b.text) }
 
     func hash(into h: inout Hasher) {
         let u = text.utf8
         if u.withContiguousStorageIfAvailable({ h.combine(bytes: UnsafeRawBufferPointer($0)) }) == nil {
             for b in u { h.combine(b) }
         }
+    }
+}
+
+extension StringProtocol {
+    /// Byte-for-byte equality. `==` compares by canonical equivalence, normalizing non-ASCII
+    /// text on each call: comparing 100,000 people's names with the directory's spent most
+    /// of its time there. Everything rostersync writes is NFC, so bytes are what to compare
+    /// (a value held in another normalization form is then rewritten in NFC).
+    func sameBytes(_ other: some StringProtocol) -> Bool {
+        let x = utf8, y = other.utf8
+        guard x.count == y.count else { return false }
+        if let same = x.withContiguousStorageIfAvailable({ xb in
+            y.withContiguousStorageIfAvailable { yb in xb.count == 0 || memcmp(xb.baseAddress!, yb.baseAddress!, xb.count) == 0 }
+        }), let same { return same }
+        return x.elementsEqual(y)
+    }
+}
+
+/// Byte equality of two optional texts (both nil counts as equal).
+func sameBytes(_ a: (some StringProtocol)?, _ b: (some StringProtocol)?) -> Bool {
+    switch (a, b) {
+    case (nil, nil): true
+    case let (x?, y?): x.sameBytes(y)
+    default: false
     }
 }
