@@ -105,7 +105,7 @@ extension Frontend {
         do {
             conn = try connect(config)
             try conn.search(
-                base: config.directory.base.string, filter: .or([.equality("objectClass", "organizationalUnit"), .equality("objectClass", "person")]),
+                base: config.directory.base.string, filter: DirectorySnapshot.filter,
                 indexing: DirectorySnapshot.attributes, pageSize: config.directory.pageSize
             ) { snapshot.add($0, unitsBase: config.directory.unitsBase) }
         } catch {

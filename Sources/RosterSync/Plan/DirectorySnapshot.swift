@@ -6,11 +6,17 @@ import LDAPModel
 public struct DirectorySnapshot: Sendable {
     public var units: [DirectoryUnit]
     public var accounts: [DirectoryAccount]
-    /// Entries that are neither a unit nor an account (left alone, reported as orphans).
+    /// Entries whose DN could not be read (left alone, reported as orphans).
     public var others: [String]
 
     /// The attributes the planner reads, operational ones included, in slot order.
     public static let attributes = Slot.allCases.map { "\($0)" }
+
+    /// The filter of the read: every entry of the base, sorted here by object class. A filter
+    /// naming the classes (`(|(objectClass=organizationalUnit)(objectClass=person))`) costs
+    /// slapd a quarter more CPU on 100,000 entries than a presence test, and slapd shares the
+    /// machine's cores with this process while it reads.
+    public static let filter = Filter.present("objectClass")
 
     /// Where each attribute sits in an `IndexedEntry` read with `attributes`.
     public enum Slot: Int, CaseIterable, Sendable {
@@ -92,16 +98,13 @@ public struct DirectorySnapshot: Sendable {
             others.append(e.dn)
             return
         }
-        if has("inetorgperson") || has("person") {
+        // person and the standard classes below it (entries need not list superclasses).
+        if has("inetorgperson") || has("person") || has("organizationalperson") || has("residentialperson") {
             accounts.append(DirectoryAccount(dn: dn, entry: e, managed: has("rsaccount")))
             return
         }
-        guard dn.isDescendant(of: unitsBase) else { return }
-        if has("organizationalunit") {
-            units.append(DirectoryUnit(dn: dn, entry: e, managed: has("rsunit")))
-        } else {
-            others.append(e.dn)
-        }
+        guard dn.isDescendant(of: unitsBase), has("organizationalunit") else { return }  // groups, roles…: not the agent's
+        units.append(DirectoryUnit(dn: dn, entry: e, managed: has("rsunit")))
     }
 }
 
