@@ -160,7 +160,7 @@ struct AddressBookTests {
         }
         func assign(_ rows: [String]) throws -> [String: String] {
             let r = try RosterParser().parse(unitsText: unitsText, unitsFile: "u", staffText: ([header] + rows).joined(separator: "\n"), staffFile: "s")
-            return AddressBook(roster: r, domain: "cema.gov.vn", pattern: .default, reserved: ["postmaster"]).people
+            return AddressBook(roster: r, domain: "cema.gov.vn", pattern: .default, reserved: ["postmaster"]).people.all
         }
         let reference = try assign(blank)
         #expect(Set(reference.values).count == reference.count, "two people got one address")

@@ -2,22 +2,44 @@
 /// an address already held (in the directory, or the roster's `email`) never changes;
 /// newcomers are served in (start date, employee id) order, never file order, and a taken
 /// address gets the smallest free numeric suffix (`annv`, `annv2`, `annv3`…).
+///
+/// People's addresses are kept by their row in the staff roster (arrays, not tables keyed by
+/// employee id: the planner hands over 100,000 of them on every run).
 public struct AddressBook: Sendable {
     /// local part by unit code.
     public private(set) var units: [String: String] = [:]
     /// local part by employee id.
-    public private(set) var people: [String: String] = [:]
-    /// How each address came to be, by employee id or unit code.
-    public var origin: Origins { Origins(explicit: explicitOrigin, directoryPeople: directoryPeople) }
-    /// Origins other than a person's directory address (those are `directoryPeople`'s keys:
-    /// 100,000 of them are not copied into a second table).
-    private var explicitOrigin: [String: Origin] = [:]
-    private var directoryPeople: [String: String] = [:]
+    public var people: People { People(index: staffIndex, locals: locals) }
+    /// How each address came to be, by employee id (or unit code).
+    public var origin: Origins { Origins(index: staffIndex, locals: locals, origins: origins, units: unitOrigin) }
+
+    private let staffIndex: [String: Int]
+    private var locals: [String?]
+    /// nil where the local part came from the directory (or there is none).
+    private var origins: [Origin?]
+    private var unitOrigin: [String: Origin] = [:]
+
+    public struct People: Sendable {
+        let index: [String: Int]
+        let locals: [String?]
+        public subscript(_ id: String) -> String? { index[id].flatMap { locals[$0] } }
+        /// Every person's local part, by employee id.
+        public var all: [String: String] {
+            var out: [String: String] = [:]
+            for (id, k) in index { if let l = locals[k] { out[id] = l } }
+            return out
+        }
+    }
 
     public struct Origins: Sendable {
-        let explicit: [String: Origin]
-        let directoryPeople: [String: String]
-        public subscript(_ key: String) -> Origin? { explicit[key] ?? (directoryPeople[key] != nil ? .directory : nil) }
+        let index: [String: Int]
+        let locals: [String?]
+        let origins: [Origin?]
+        let units: [String: Origin]
+        public subscript(_ key: String) -> Origin? {
+            if let k = index[key], locals[k] != nil { return origins[k] ?? .directory }
+            return units[key]
+        }
     }
 
     public enum Origin: String, Sendable, Codable {
@@ -34,9 +56,19 @@ public struct AddressBook: Sendable {
         public var people: [String: String]
         /// Local parts the directory already gives units, by unit code.
         public var units: [String: String]
-        public init(people: [String: String] = [:], units: [String: String] = [:]) {
+        /// The same for people by their row in the staff roster, when the caller has them so
+        /// (`people` is then not read).
+        public var byRow: [String?]?
+        /// Every local part the directory holds (people, units, entries no roster row
+        /// claims), when the caller knows it: none of them is given to anyone else, and the
+        /// people's and units' own need not be listed again.
+        public var held: Set<String>
+
+        public init(people: [String: String] = [:], units: [String: String] = [:], byRow: [String?]? = nil, held: Set<String> = []) {
             self.people = people
             self.units = units
+            self.byRow = byRow
+            self.held = held
         }
     }
 
@@ -44,9 +76,22 @@ public struct AddressBook: Sendable {
     ///   - reserved: local parts never assigned (postmaster…, the shared mailbox).
     ///   - existing: what the directory holds (empty before the first sync).
     public init(roster: Roster, domain: String, pattern: LocalPartPattern, reserved: [String], existing: Existing = Existing()) {
-        var taken = Set<String>(minimumCapacity: reserved.count + existing.people.count + roster.units.count * 2 + 16)
+        let n = roster.staff.count
+        staffIndex = roster.staffIndex
+        var locals = existing.byRow ?? [String?](repeating: nil, count: n)
+        if existing.byRow == nil {
+            for (id, l) in existing.people { if let k = staffIndex[id] { locals[k] = l } }
+        }
+        var origins = [Origin?](repeating: nil, count: n)
+        let held = existing.held
+        var taken = Set<String>(minimumCapacity: reserved.count + roster.units.count * 2 + 16)
         for r in reserved { taken.insert(r.lowercased()) }
-        let suffix = "@" + domain.lowercased()
+        if held.isEmpty {
+            for l in existing.people.values { taken.insert(l) }
+            if let rows = existing.byRow { for case let l? in rows { taken.insert(l) } }
+        }
+        func isTaken(_ local: String) -> Bool { taken.contains(local) || held.contains(local) }
+        let domain = domain.lowercased()
 
         // 1. What is already held keeps its address: the directory first, then HR's emails.
         let unitRows = Dictionary(roster.units.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
@@ -54,54 +99,62 @@ public struct AddressBook: Sendable {
             guard let row = unitRows[code] else { continue }
             taken.insert(local)  // a renamed unit's old address lives on as an alias: never reissued
             // The mailbox column asking for another address is how HR renames a unit mailbox.
-            if let wanted = row.mailbox.map({ LocalPartPattern.sanitize($0.hasSuffix(suffix) ? String($0.dropLast(suffix.count)) : $0) }), wanted != local {
+            if let wanted = row.mailbox.map({ LocalPartPattern.sanitize(Self.localPart($0, domain: domain) ?? $0) }), wanted != local {
                 continue
             }
             units[code] = local
-            explicitOrigin[code] = .directory
+            unitOrigin[code] = .directory
         }
-        // The directory's addresses are taken as they are (one shared table, no copy).
-        people = existing.people
-        directoryPeople = existing.people
-        for local in existing.people.values { taken.insert(local) }
         // Addresses held by people the roster no longer lists stay taken: never reissued.
-        for p in roster.staff where people[p.employeeId] == nil {
-            guard let email = p.email, email.hasSuffix(suffix) else { continue }
-            let local = String(email.dropLast(suffix.count))
-            guard !taken.contains(local) else { continue }  // claimed twice: validation reports it
-            people[p.employeeId] = local
-            explicitOrigin[p.employeeId] = .roster
+        for k in 0..<n where locals[k] == nil {
+            guard let email = roster.staff[k].email, let local = Self.localPart(email, domain: domain), !local.isEmpty else { continue }
+            guard !isTaken(local) else { continue }  // claimed twice: validation reports it
+            locals[k] = local
+            origins[k] = .roster
             taken.insert(local)
         }
 
         // 2. Units: the mailbox column, else derived from the name; they come before people
         //    so a unit's natural address is never lost to a person's.
         for u in roster.units.sorted(by: { $0.code < $1.code }) where units[u.code] == nil {
-            let wanted = u.mailbox.map { m in LocalPartPattern.sanitize(m.hasSuffix(suffix) ? String(m.dropLast(suffix.count)) : m) } ?? derivedUnitMailbox(u.name)
-            let local = Self.free(wanted, taken: taken)
+            let wanted = u.mailbox.map { m in LocalPartPattern.sanitize(Self.localPart(m, domain: domain) ?? m) } ?? derivedUnitMailbox(u.name)
+            let local = Self.free(wanted, isTaken: isTaken)
             units[u.code] = local
-            explicitOrigin[u.code] = .new
+            unitOrigin[u.code] = .new
             taken.insert(local)
         }
 
         // 3. Newcomers in (start date, employee id) order.
-        let newcomers = roster.staff.filter { people[$0.employeeId] == nil && $0.status != .departed }.sorted {
-            let a = $0.startDate?.ordinal ?? Int.max, b = $1.startDate?.ordinal ?? Int.max
-            return (a, $0.employeeId) < (b, $1.employeeId)
+        let newcomers = (0..<n).filter { locals[$0] == nil && roster.staff[$0].status != .departed }.sorted {
+            let p = roster.staff[$0], q = roster.staff[$1]
+            let a = p.startDate?.ordinal ?? Int.max, b = q.startDate?.ordinal ?? Int.max
+            return (a, p.employeeId) < (b, q.employeeId)
         }
-        for p in newcomers {
-            let local = Self.free(pattern.localPart(for: PersonName(parsing: p.fullName)), taken: taken)
-            people[p.employeeId] = local
-            explicitOrigin[p.employeeId] = .new
+        for k in newcomers {
+            let local = Self.free(pattern.localPart(for: PersonName(parsing: roster.staff[k].fullName)), isTaken: isTaken)
+            locals[k] = local
+            origins[k] = .new
             taken.insert(local)
         }
+        self.locals = locals
+        self.origins = origins
+    }
+
+    /// The part of `address` before `@domain` (domain in lower case), by bytes; nil when the
+    /// address is in another domain.
+    public static func localPart(_ address: String, domain: String) -> String? {
+        let m = address.utf8, d = domain.utf8
+        guard m.count > d.count else { return nil }
+        let at = m.index(m.endIndex, offsetBy: -(d.count + 1))
+        guard m[at] == UInt8(ascii: "@"), m[m.index(after: at)...].elementsEqual(d) else { return nil }
+        return String(Substring(m[..<at]))
     }
 
     /// `wanted`, or `wanted` with the smallest numeric suffix from 2 that is free.
-    static func free(_ wanted: String, taken: Set<String>) -> String {
-        if !taken.contains(wanted) { return wanted }
+    static func free(_ wanted: String, isTaken: (String) -> Bool) -> String {
+        if !isTaken(wanted) { return wanted }
         var n = 2
-        while taken.contains("\(wanted)\(n)") { n += 1 }
+        while isTaken("\(wanted)\(n)") { n += 1 }
         return "\(wanted)\(n)"
     }
 }

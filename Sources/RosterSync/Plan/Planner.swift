@@ -107,7 +107,7 @@ private struct PlanBuilder {
         self.unitByCode = Dictionary(input.roster.units.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
         let staff = input.roster.staff
         self.accountOf = Array(repeating: -1, count: staff.count)
-        self.staffOrder = staff.indices.sorted { staff[$0].employeeId < staff[$1].employeeId }
+        self.staffOrder = input.roster.idOrder
         self.protected = Set(input.config.protected)
         // Made for real in matchEntries, once the directory's addresses are known.
         self.book = AddressBook(
@@ -118,13 +118,7 @@ private struct PlanBuilder {
     func isProtected(_ dn: DN) -> Bool { protected.contains(dn) || protected.contains { dn.isDescendant(of: $0) } }
 
     func local(_ mail: String?) -> String? {
-        // By bytes: `hasSuffix` and `dropLast` on a String walk Characters.
-        guard let mail else { return nil }
-        let m = mail.utf8, d = domain.utf8
-        guard m.count > d.count + 1 else { return nil }
-        let at = m.index(m.endIndex, offsetBy: -(d.count + 1))
-        guard m[at] == UInt8(ascii: "@"), m[m.index(after: at)...].elementsEqual(d) else { return nil }
-        return String(Substring(m[..<at]))
+        mail.flatMap { AddressBook.localPart($0, domain: domain) }.flatMap { $0.isEmpty ? nil : $0 }
     }
 
     func address(_ local: String) -> String { "\(local)@\(domain)" }
@@ -154,30 +148,42 @@ private struct PlanBuilder {
                 for u in list { disputes.append(Dispute(dn: u.dn.string, employeeId: nil, reason: "\(list.count) units carry the code \(code): left alone")) }
             }
         }
-        // Indexes, not copies of the accounts: a 100,000-entry directory is hashed once, and
-        // the rare keys held by several entries are listed apart (no array per key).
-        var byId: [String: Int] = [:], byMail: [String: Int] = [:]
-        var sharedIds: [String: [Int]] = [:], sharedMails: [String: [Int]] = [:]
-        byId.reserveCapacity(snapshot.accounts.count)
-        byMail.reserveCapacity(snapshot.accounts.count)
-        for (i, a) in snapshot.accounts.enumerated() where protected.isEmpty || !isProtected(a.dn) {
-            if let id = a.employeeId, let old = byId.updateValue(i, forKey: id) { sharedIds[id, default: [old]].append(i); byId[id] = old }
-            if let m = a.mail, let old = byMail.updateValue(i, forKey: m) { sharedMails[m, default: [old]].append(i); byMail[m] = old }
+        // Every address the directory holds stays taken, made on the other core meanwhile.
+        let domain = self.domain
+        let heldTask = SideTask { () -> Set<String> in
+            var held = Set<String>(minimumCapacity: snapshot.accounts.count)
+            for a in snapshot.accounts {
+                if let m = a.mail, let l = AddressBook.localPart(m, domain: domain), !l.isEmpty { held.insert(l) }
+            }
+            return held
         }
-        func holders(_ key: String, _ single: [String: Int], _ shared: [String: [Int]]) -> [Int]? {
-            guard let i = single[key] else { return nil }
-            return shared[key] ?? [i]
+        // Each account's claim on a roster row, by employee number and by address, looked up
+        // in the roster's own indexes (made on the roster thread while the directory was
+        // read): no table of the directory's 100,000 ids and addresses is built here. The
+        // rare rows claimed by several accounts are listed apart.
+        let roster = input.roster
+        var byId = [Int](repeating: -1, count: roster.staff.count), byMail = byId
+        var sharedIds: [Int: [Int]] = [:], sharedMails: [Int: [Int]] = [:]
+        for (i, a) in snapshot.accounts.enumerated() where protected.isEmpty || !isProtected(a.dn) {
+            if let id = a.employeeId, let k = roster.staffIndex[id] {
+                if byId[k] < 0 { byId[k] = i } else { sharedIds[k, default: [byId[k]]].append(i) }
+            }
+            if let m = a.mail, let k = roster.emailIndex[m] {
+                if byMail[k] < 0 { byMail[k] = i } else { sharedMails[k, default: [byMail[k]]].append(i) }
+            }
         }
         for k in staffOrder {
-            let p = input.roster.staff[k]
-            if let list = holders(p.employeeId, byId, sharedIds) {
+            let p = roster.staff[k]
+            if byId[k] >= 0 {
+                let list = sharedIds[k] ?? [byId[k]]
                 if list.count == 1 { accountOf[k] = list[0] } else {
                     for i in list { disputes.append(Dispute(dn: snapshot.accounts[i].dn.string, employeeId: p.employeeId, reason: "\(list.count) entries carry employee number \(p.employeeId): left alone")) }
                     list.forEach { matched.insert($0) }
                 }
                 continue
             }
-            guard let email = p.email, let list = holders(email, byMail, sharedMails) else { continue }
+            guard let email = p.email, byMail[k] >= 0 else { continue }
+            let list = sharedMails[k] ?? [byMail[k]]
             if list.count == 1, snapshot.accounts[list[0]].employeeId == nil {
                 accountOf[k] = list[0]
             } else {
@@ -192,20 +198,18 @@ private struct PlanBuilder {
         for i in accountOf where i >= 0 { matched.insert(i); claimed.insert(i) }
         // Addresses already held are kept.
         var existing = AddressBook.Existing()
-        existing.people.reserveCapacity(input.roster.staff.count)
-        for (k, i) in accountOf.enumerated() where i >= 0 {
-            if let l = local(snapshot.accounts[i].mail) { existing.people[input.roster.staff[k].employeeId] = l }
-        }
-        for u in input.roster.units {
+        existing.byRow = accountOf.map { $0 >= 0 ? local(snapshot.accounts[$0].mail) : nil }
+        for u in roster.units {
             let d = u.directoryEntry(dirUnitByCode)
             if let l = local(d?.mail) { existing.units[u.code] = l }
         }
-        // Addresses of accounts no roster person claims stay taken too: never reissued.
-        let reservedTaken = snapshot.accounts.indices.filter { !claimed.contains($0) }.compactMap { local(snapshot.accounts[$0].mail) }
-            + snapshot.units.filter { u in !input.roster.units.contains { $0.code == u.code } }.compactMap { local($0.mail) }
+        // Units the roster no longer lists keep their addresses too: never reissued.
+        let rosterCodes = Set(roster.units.map(\.code))
+        let unitsTaken = snapshot.units.filter { u in u.code.map { !rosterCodes.contains($0) } ?? true }.compactMap { local($0.mail) }
+        existing.held = heldTask.wait()
         book = AddressBook(
-            roster: input.roster, domain: domain, pattern: cfg.mail.pattern,
-            reserved: cfg.mail.reserved + [cfg.mail.sharedMailbox] + reservedTaken, existing: existing)
+            roster: roster, domain: domain, pattern: cfg.mail.pattern,
+            reserved: cfg.mail.reserved + [cfg.mail.sharedMailbox] + unitsTaken, existing: existing)
     }
 
     // MARK: - Units

@@ -78,14 +78,14 @@ public struct RosterParser: Sendable {
         let staff = parseStaff(TextDecoder.nfc(staffText), file: staffFile, issues: &issues, warnings: &warnings)
         // Cross-file checks only between files that could be read: a broken file would make
         // every reference into it look wrong.
-        let staffIndex = validate(
+        let (staffIndex, emailIndex) = validate(
             units: units?.records ?? [], unitsFile: unitsFile, unitColumns: units?.columns ?? [:],
             staff: staff?.records ?? [], staffFile: staffFile, staffColumns: staff?.columns ?? [:],
             crossChecks: units != nil && staff != nil, issues: &issues)
         guard issues.isEmpty else { throw RosterValidationError(issues: issues.sorted()) }
         return Roster(
             units: units?.records ?? [], staff: staff?.records ?? [], unitsFile: unitsFile, staffFile: staffFile, warnings: warnings.sorted(),
-            staffIndex: staffIndex)
+            staffIndex: staffIndex, emailIndex: emailIndex)
     }
 
     /// The header row mapped to field names; unknown columns are ignored (HR sheets carry
@@ -281,7 +281,7 @@ public struct RosterParser: Sendable {
     func validate(
         units: [UnitRecord], unitsFile: String, unitColumns uc: [String: Int], staff: [StaffRecord], staffFile: String,
         staffColumns sc: [String: Int], crossChecks: Bool, issues: inout [RosterIssue]
-    ) -> [String: Int] {
+    ) -> (byId: [String: Int], byEmail: [String: Int]) {
         func col(_ map: [String: Int], _ field: String) -> Int { (map[field] ?? 0) + 1 }
         var unitByCode: [String: UnitRecord] = [:]
         for u in units {
@@ -351,7 +351,7 @@ public struct RosterParser: Sendable {
                 issues.append(RosterIssue(file: unitsFile, line: u.line, column: col(uc, "head_employee_id"), message: "head \(head) \(person.fullName) of unit \"\(u.code)\" has departed"))
             }
         }
-        return staffById
+        return (staffById, emailOwner)
     }
 }
 
