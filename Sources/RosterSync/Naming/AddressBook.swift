@@ -14,26 +14,27 @@ public struct AddressBook: Sendable {
     public var origin: Origins { Origins(index: staffIndex, locals: locals, origins: origins, units: unitOrigin) }
 
     private let staffIndex: [String: Int]
-    private var locals: [String?]
+    /// Slices of the directory's addresses where they come from there (no copy each).
+    private var locals: [Substring?]
     /// nil where the local part came from the directory (or there is none).
     private var origins: [Origin?]
     private var unitOrigin: [String: Origin] = [:]
 
     public struct People: Sendable {
         let index: [String: Int]
-        let locals: [String?]
-        public subscript(_ id: String) -> String? { index[id].flatMap { locals[$0] } }
+        let locals: [Substring?]
+        public subscript(_ id: String) -> String? { index[id].flatMap { locals[$0] }.map(String.init) }
         /// Every person's local part, by employee id.
         public var all: [String: String] {
             var out: [String: String] = [:]
-            for (id, k) in index { if let l = locals[k] { out[id] = l } }
+            for (id, k) in index { if let l = locals[k] { out[id] = String(l) } }
             return out
         }
     }
 
     public struct Origins: Sendable {
         let index: [String: Int]
-        let locals: [String?]
+        let locals: [Substring?]
         let origins: [Origin?]
         let units: [String: Origin]
         public subscript(_ key: String) -> Origin? {
@@ -57,14 +58,14 @@ public struct AddressBook: Sendable {
         /// Local parts the directory already gives units, by unit code.
         public var units: [String: String]
         /// The same for people by their row in the staff roster, when the caller has them so
-        /// (`people` is then not read).
-        public var byRow: [String?]?
+        /// (`people` is then not read): slices of the entries' `mail`.
+        public var byRow: [Substring?]?
         /// Every local part the directory holds (people, units, entries no roster row
         /// claims), when the caller knows it: none of them is given to anyone else, and the
         /// people's and units' own need not be listed again.
-        public var held: Set<String>
+        public var held: Set<Substring>
 
-        public init(people: [String: String] = [:], units: [String: String] = [:], byRow: [String?]? = nil, held: Set<String> = []) {
+        public init(people: [String: String] = [:], units: [String: String] = [:], byRow: [Substring?]? = nil, held: Set<Substring> = []) {
             self.people = people
             self.units = units
             self.byRow = byRow
@@ -78,28 +79,28 @@ public struct AddressBook: Sendable {
     public init(roster: Roster, domain: String, pattern: LocalPartPattern, reserved: [String], existing: Existing = Existing()) {
         let n = roster.staff.count
         staffIndex = roster.staffIndex
-        var locals = existing.byRow ?? [String?](repeating: nil, count: n)
+        var locals = existing.byRow ?? [Substring?](repeating: nil, count: n)
         if existing.byRow == nil {
-            for (id, l) in existing.people { if let k = staffIndex[id] { locals[k] = l } }
+            for (id, l) in existing.people { if let k = staffIndex[id] { locals[k] = Substring(l) } }
         }
         var origins = [Origin?](repeating: nil, count: n)
         let held = existing.held
-        var taken = Set<String>(minimumCapacity: reserved.count + roster.units.count * 2 + 16)
-        for r in reserved { taken.insert(r.lowercased()) }
+        var taken = Set<Substring>(minimumCapacity: reserved.count + roster.units.count * 2 + 16)
+        for r in reserved { taken.insert(Substring(r.lowercased())) }
         if held.isEmpty {
-            for l in existing.people.values { taken.insert(l) }
+            for l in existing.people.values { taken.insert(Substring(l)) }
             if let rows = existing.byRow { for case let l? in rows { taken.insert(l) } }
         }
-        func isTaken(_ local: String) -> Bool { taken.contains(local) || held.contains(local) }
+        func isTaken(_ local: Substring) -> Bool { taken.contains(local) || held.contains(local) }
         let domain = domain.lowercased()
 
         // 1. What is already held keeps its address: the directory first, then HR's emails.
         let unitRows = Dictionary(roster.units.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
         for (code, local) in existing.units {  // order-free: each step depends on its own row only
             guard let row = unitRows[code] else { continue }
-            taken.insert(local)  // a renamed unit's old address lives on as an alias: never reissued
+            taken.insert(Substring(local))  // a renamed unit's old address lives on as an alias: never reissued
             // The mailbox column asking for another address is how HR renames a unit mailbox.
-            if let wanted = row.mailbox.map({ LocalPartPattern.sanitize(Self.localPart($0, domain: domain) ?? $0) }), wanted != local {
+            if let wanted = row.mailbox.map({ LocalPartPattern.sanitize(Self.localPart($0, domain: domain).map(String.init) ?? $0) }), wanted != local {
                 continue
             }
             units[code] = local
@@ -117,11 +118,11 @@ public struct AddressBook: Sendable {
         // 2. Units: the mailbox column, else derived from the name; they come before people
         //    so a unit's natural address is never lost to a person's.
         for u in roster.units.sorted(by: { $0.code < $1.code }) where units[u.code] == nil {
-            let wanted = u.mailbox.map { m in LocalPartPattern.sanitize(Self.localPart(m, domain: domain) ?? m) } ?? derivedUnitMailbox(u.name)
-            let local = Self.free(wanted, isTaken: isTaken)
+            let wanted = u.mailbox.map { m in LocalPartPattern.sanitize(Self.localPart(m, domain: domain).map(String.init) ?? m) } ?? derivedUnitMailbox(u.name)
+            let local = Self.free(wanted) { isTaken(Substring($0)) }
             units[u.code] = local
             unitOrigin[u.code] = .new
-            taken.insert(local)
+            taken.insert(Substring(local))
         }
 
         // 3. Newcomers in (start date, employee id) order.
@@ -131,7 +132,7 @@ public struct AddressBook: Sendable {
             return (a, p.employeeId) < (b, q.employeeId)
         }
         for k in newcomers {
-            let local = Self.free(pattern.localPart(for: PersonName(parsing: roster.staff[k].fullName)), isTaken: isTaken)
+            let local = Substring(Self.free(pattern.localPart(for: PersonName(parsing: roster.staff[k].fullName))) { isTaken(Substring($0)) })
             locals[k] = local
             origins[k] = .new
             taken.insert(local)
@@ -140,14 +141,14 @@ public struct AddressBook: Sendable {
         self.origins = origins
     }
 
-    /// The part of `address` before `@domain` (domain in lower case), by bytes; nil when the
-    /// address is in another domain.
-    public static func localPart(_ address: String, domain: String) -> String? {
+    /// The part of `address` before `@domain` (domain in lower case), by bytes and without a
+    /// copy; nil when the address is in another domain.
+    public static func localPart(_ address: String, domain: String) -> Substring? {
         let m = address.utf8, d = domain.utf8
         guard m.count > d.count else { return nil }
         let at = m.index(m.endIndex, offsetBy: -(d.count + 1))
         guard m[at] == UInt8(ascii: "@"), m[m.index(after: at)...].elementsEqual(d) else { return nil }
-        return String(Substring(m[..<at]))
+        return Substring(m[..<at])
     }
 
     /// `wanted`, or `wanted` with the smallest numeric suffix from 2 that is free.

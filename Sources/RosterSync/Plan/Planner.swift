@@ -117,7 +117,10 @@ private struct PlanBuilder {
 
     func isProtected(_ dn: DN) -> Bool { protected.contains(dn) || protected.contains { dn.isDescendant(of: $0) } }
 
-    func local(_ mail: String?) -> String? {
+    func local(_ mail: String?) -> String? { localSlice(mail).map(String.init) }
+
+    /// The same as a slice of `mail` (no copy).
+    func localSlice(_ mail: String?) -> Substring? {
         mail.flatMap { AddressBook.localPart($0, domain: domain) }.flatMap { $0.isEmpty ? nil : $0 }
     }
 
@@ -150,8 +153,8 @@ private struct PlanBuilder {
         }
         // Every address the directory holds stays taken, made on the other core meanwhile.
         let domain = self.domain
-        let heldTask = SideTask { () -> Set<String> in
-            var held = Set<String>(minimumCapacity: snapshot.accounts.count)
+        let heldTask = SideTask { () -> Set<Substring> in
+            var held = Set<Substring>(minimumCapacity: snapshot.accounts.count)
             for a in snapshot.accounts {
                 if let m = a.mail, let l = AddressBook.localPart(m, domain: domain), !l.isEmpty { held.insert(l) }
             }
@@ -164,12 +167,22 @@ private struct PlanBuilder {
         let roster = input.roster
         var byId = [Int](repeating: -1, count: roster.staff.count), byMail = byId
         var sharedIds: [Int: [Int]] = [:], sharedMails: [Int: [Int]] = [:]
-        for (i, a) in snapshot.accounts.enumerated() where protected.isEmpty || !isProtected(a.dn) {
-            if let id = a.employeeId, let k = roster.staffIndex[id] {
+        let eligible = snapshot.accounts.indices.filter { protected.isEmpty || !isProtected(snapshot.accounts[$0].dn) }
+        for i in eligible {
+            if let id = snapshot.accounts[i].employeeId, let k = roster.staffIndex[id] {
                 if byId[k] < 0 { byId[k] = i } else { sharedIds[k, default: [byId[k]]].append(i) }
             }
-            if let m = a.mail, let k = roster.emailIndex[m] {
-                if byMail[k] < 0 { byMail[k] = i } else { sharedMails[k, default: [byMail[k]]].append(i) }
+        }
+        // Addresses matter only for the people no entry names by employee number: usually a
+        // few departed or newly hired, so their addresses make a small table that stays in
+        // cache while 100,000 entries' addresses are looked up in it.
+        var unmatchedByMail: [String: Int] = [:]
+        for (k, p) in roster.staff.enumerated() where byId[k] < 0 { if let e = p.email { unmatchedByMail[e] = k } }
+        if !unmatchedByMail.isEmpty {
+            for i in eligible {
+                if let m = snapshot.accounts[i].mail, let k = unmatchedByMail[m] {
+                    if byMail[k] < 0 { byMail[k] = i } else { sharedMails[k, default: [byMail[k]]].append(i) }
+                }
             }
         }
         for k in staffOrder {
@@ -198,7 +211,7 @@ private struct PlanBuilder {
         for i in accountOf where i >= 0 { matched.insert(i); claimed.insert(i) }
         // Addresses already held are kept.
         var existing = AddressBook.Existing()
-        existing.byRow = accountOf.map { $0 >= 0 ? local(snapshot.accounts[$0].mail) : nil }
+        existing.byRow = accountOf.map { $0 >= 0 ? localSlice(snapshot.accounts[$0].mail) : nil }
         for u in roster.units {
             let d = u.directoryEntry(dirUnitByCode)
             if let l = local(d?.mail) { existing.units[u.code] = l }

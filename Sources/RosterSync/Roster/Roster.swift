@@ -84,28 +84,24 @@ public struct Roster: Sendable {
     /// Each employee id's row in `staff` (the first, should an id repeat). Made once, on the
     /// thread that reads the rosters, for everything that looks people up by id.
     public let staffIndex: [String: Int]
-    /// Each `email` HR gives, to its row (the first, should one repeat).
-    public let emailIndex: [String: Int]
     /// Rows in employee-id order: the order the planner finds changes in.
     public let idOrder: [Int]
 
     init(
         units: [UnitRecord], staff: [StaffRecord], unitsFile: String, staffFile: String, warnings: [RosterIssue],
-        staffIndex: [String: Int]? = nil, emailIndex: [String: Int]? = nil
+        staffIndex: [String: Int]? = nil
     ) {
         self.units = units
         self.staff = staff
         self.unitsFile = unitsFile
         self.staffFile = staffFile
         self.warnings = warnings
-        func index(_ key: (StaffRecord) -> String?) -> [String: Int] {
+        self.staffIndex = staffIndex ?? {
             var index: [String: Int] = [:]
             index.reserveCapacity(staff.count)
-            for i in staff.indices { if let k = key(staff[i]), index[k] == nil { index[k] = i } }
+            for i in staff.indices where index[staff[i].employeeId] == nil { index[staff[i].employeeId] = i }
             return index
-        }
-        self.staffIndex = staffIndex ?? index(\.employeeId)
-        self.emailIndex = emailIndex ?? index(\.email)
+        }()
         self.idOrder = staff.indices.sorted { staff[$0].employeeId < staff[$1].employeeId }
     }
 

@@ -155,13 +155,13 @@ public enum TextDecoder {
     static func hasCombiningMark(_ text: String) -> Bool {
         var text = text
         return text.withUTF8 { bytes in
-            var i = 0
-            let n = bytes.count
-            while i < n {
-                let b = bytes[i]
-                if b == 0xCC { return true }
-                if b == 0xCD, i + 1 < n, bytes[i + 1] < 0xB0 { return true }
-                i += 1
+            guard let base = bytes.baseAddress else { return false }
+            if memchr(base, 0xCC, bytes.count) != nil { return true }
+            var from = 0
+            while from < bytes.count, let hit = memchr(base + from, 0xCD, bytes.count - from) {
+                let i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                if i + 1 < bytes.count, bytes[i + 1] < 0xB0 { return true }
+                from = i + 1
             }
             return false
         }

@@ -78,14 +78,14 @@ public struct RosterParser: Sendable {
         let staff = parseStaff(TextDecoder.nfc(staffText), file: staffFile, issues: &issues, warnings: &warnings)
         // Cross-file checks only between files that could be read: a broken file would make
         // every reference into it look wrong.
-        let (staffIndex, emailIndex) = validate(
+        let staffIndex = validate(
             units: units?.records ?? [], unitsFile: unitsFile, unitColumns: units?.columns ?? [:],
             staff: staff?.records ?? [], staffFile: staffFile, staffColumns: staff?.columns ?? [:],
             crossChecks: units != nil && staff != nil, issues: &issues)
         guard issues.isEmpty else { throw RosterValidationError(issues: issues.sorted()) }
         return Roster(
             units: units?.records ?? [], staff: staff?.records ?? [], unitsFile: unitsFile, staffFile: staffFile, warnings: warnings.sorted(),
-            staffIndex: staffIndex, emailIndex: emailIndex)
+            staffIndex: staffIndex)
     }
 
     /// The header row mapped to field names; unknown columns are ignored (HR sheets carry
@@ -115,22 +115,24 @@ public struct RosterParser: Sendable {
     /// header's columns, or nil (with the issue recorded) when the file cannot be read.
     func readRows(
         _ text: String, file: String, aliases: [String: [String]], extra: [String: [String]], required: [String],
-        issues: inout [RosterIssue], _ row: (CSVRecord, [String: Int], inout [RosterIssue]) -> Void
+        issues: inout [RosterIssue], _ row: (CSVRecord, Columns, inout [RosterIssue]) -> Void
     ) -> [String: Int]? {
         var columns: [String: Int]?
+        var list = Columns([:])
         var usable = true
         var rows = 0
         var found: [RosterIssue] = []
         do {
             try CSVReader.forEachRecord(text) { record in
-                guard let cols = columns else {
+                guard columns != nil else {
                     let cols = header(record, aliases: aliases, extra: extra, required: required, file: file, issues: &found)
                     columns = cols
+                    list = Columns(cols)
                     usable = required.allSatisfy { cols[$0] != nil }
                     return
                 }
                 rows += 1
-                if usable { row(record, cols, &found) }
+                if usable { row(record, list, &found) }
             }
         } catch {
             issues.append(contentsOf: found)
@@ -281,7 +283,7 @@ public struct RosterParser: Sendable {
     func validate(
         units: [UnitRecord], unitsFile: String, unitColumns uc: [String: Int], staff: [StaffRecord], staffFile: String,
         staffColumns sc: [String: Int], crossChecks: Bool, issues: inout [RosterIssue]
-    ) -> (byId: [String: Int], byEmail: [String: Int]) {
+    ) -> [String: Int] {
         func col(_ map: [String: Int], _ field: String) -> Int { (map[field] ?? 0) + 1 }
         var unitByCode: [String: UnitRecord] = [:]
         for u in units {
@@ -351,14 +353,26 @@ public struct RosterParser: Sendable {
                 issues.append(RosterIssue(file: unitsFile, line: u.line, column: col(uc, "head_employee_id"), message: "head \(head) \(person.fullName) of unit \"\(u.code)\" has departed"))
             }
         }
-        return (staffById, emailOwner)
+        return staffById
+    }
+}
+
+/// The header's column of each field, looked up by a scan of a few pairs: field names are
+/// short literals that compare in one step, where a dictionary hashed each of the ten
+/// lookups of every row of a 100,000-person roster.
+struct Columns {
+    private let pairs: [(field: String, column: Int)]
+    init(_ map: [String: Int]) { pairs = map.map { ($0.key, $0.value) } }
+    subscript(_ field: String) -> Int? {
+        for p in pairs where p.field == field { return p.column }
+        return nil
     }
 }
 
 /// One data row with its header map, for located messages.
 private struct Row {
     let record: CSVRecord
-    let columns: [String: Int]
+    let columns: Columns
     let file: String
 
     func issue(_ field: String, _ message: String) -> RosterIssue {
