@@ -76,11 +76,14 @@ public struct AddressBook: Sendable {
     /// - Parameters:
     ///   - reserved: local parts never assigned (postmaster…, the shared mailbox).
     ///   - existing: what the directory holds (empty before the first sync).
-    public init(roster: Roster, domain: String, pattern: LocalPartPattern, reserved: [String], existing: Existing = Existing()) {
+    public init(roster: Roster, domain: String, pattern: LocalPartPattern, reserved: [String], existing: consuming Existing = Existing()) {
         let n = roster.staff.count
         staffIndex = roster.staffIndex
+        // Taken out of `existing` (consumed) so that filling it in does not copy 100,000 slices.
         var locals = existing.byRow ?? [Substring?](repeating: nil, count: n)
-        if existing.byRow == nil {
+        let givenByRow = existing.byRow != nil
+        existing.byRow = nil
+        if !givenByRow {
             for (id, l) in existing.people { if let k = staffIndex[id] { locals[k] = Substring(l) } }
         }
         var origins = [Origin?](repeating: nil, count: n)
@@ -89,7 +92,7 @@ public struct AddressBook: Sendable {
         for r in reserved { taken.insert(Substring(r.lowercased())) }
         if held.isEmpty {
             for l in existing.people.values { taken.insert(Substring(l)) }
-            if let rows = existing.byRow { for case let l? in rows { taken.insert(l) } }
+            if givenByRow { for case let l? in locals { taken.insert(l) } }
         }
         func isTaken(_ local: Substring) -> Bool { taken.contains(local) || held.contains(local) }
         let domain = domain.lowercased()

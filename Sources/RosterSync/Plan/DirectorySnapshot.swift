@@ -45,14 +45,20 @@ public struct DirectorySnapshot: Sendable {
     private var parents: [Substring: DN] = [:]
 
     mutating func parse(_ text: String) -> DN? {
+        parseParts(text).map { $0.parent.child($0.rdn) }
+    }
+
+    /// A DN as its parent (shared with its siblings) and its first RDN: people's entries are
+    /// kept so, their whole DN made only when asked.
+    mutating func parseParts(_ text: String) -> (parent: DN, rdn: DN.RDN)? {
         var escaped = false
         var cut: String.Index?
         for i in text.utf8.indices {
             let b = text.utf8[i]
             if escaped { escaped = false; continue }
-            if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { return try? DN(text) } else if b == UInt8(ascii: ",") { cut = i; break }
+            if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { return Self.split(try? DN(text)) } else if b == UInt8(ascii: ",") { cut = i; break }
         }
-        guard let cut else { return try? DN(text) }
+        guard let cut else { return Self.split(try? DN(text)) }
         let parentText = text[text.utf8.index(after: cut)...]
         let parent: DN
         if let known = parents[parentText] {
@@ -62,9 +68,14 @@ public struct DirectorySnapshot: Sendable {
             parent = p
             if parents.count < 100_000 { parents[parentText] = p }
         }
-        if let rdn = Self.simpleRDN(text.utf8[..<cut]) { return parent.child(rdn) }
-        guard let first = try? DN(String(text[..<cut])), first.rdns.count == 1, let rdn = first.rdn else { return try? DN(text) }
-        return parent.child(rdn)
+        if let rdn = Self.simpleRDN(text.utf8[..<cut]) { return (parent, rdn) }
+        guard let first = try? DN(String(text[..<cut])), first.rdns.count == 1, let rdn = first.rdn else { return Self.split(try? DN(text)) }
+        return (parent, rdn)
+    }
+
+    private static func split(_ dn: DN?) -> (parent: DN, rdn: DN.RDN)? {
+        guard let dn, let rdn = dn.rdn, let parent = dn.parent else { return nil }
+        return (parent, rdn)
     }
 
     /// `type=value` with nothing to unescape or trim (nearly every entry's first RDN), without
@@ -94,16 +105,17 @@ public struct DirectorySnapshot: Sendable {
                 }
             }
         }
-        guard let dn = parse(e.dn) else {
+        guard let (parent, rdn) = parseParts(e.dn) else {
             others.append(e.dn)
             return
         }
         // person and the standard classes below it (entries need not list superclasses).
         if has("inetorgperson") || has("person") || has("organizationalperson") || has("residentialperson") {
-            accounts.append(DirectoryAccount(dn: dn, entry: e, managed: has("rsaccount")))
+            accounts.append(DirectoryAccount(parent: parent, rdn: rdn, entry: e, managed: has("rsaccount")))
             return
         }
-        guard dn.isDescendant(of: unitsBase), has("organizationalunit") else { return }  // groups, roles…: not the agent's
+        guard parent == unitsBase || parent.isDescendant(of: unitsBase), has("organizationalunit") else { return }  // groups, roles…: not the agent's
+        let dn = parent.child(rdn)
         units.append(DirectoryUnit(dn: dn, entry: e, managed: has("rsunit")))
     }
 }
@@ -167,7 +179,11 @@ public struct DirectoryUnit: Sendable {
 }
 
 public final class DirectoryAccount: Sendable {
-    public let dn: DN
+    /// The entry's place: its parent (one value shared by all its siblings) and its RDN. The
+    /// whole DN is made when asked: on most days nothing is asked of 100,000 people's.
+    public let parent: DN
+    public let rdn: DN.RDN
+    public var dn: DN { parent.child(rdn) }
     public let managed: Bool
     public let employeeId: String?
     public let mail: String?
@@ -189,8 +205,13 @@ public final class DirectoryAccount: Sendable {
     /// Other addresses that deliver here (`mailLocalAddress`), lower case.
     public let aliases: [String]
 
-    public init(dn: DN, entry e: IndexedEntry, managed: Bool) {
-        self.dn = dn
+    public convenience init(dn: DN, entry e: IndexedEntry, managed: Bool) {
+        self.init(parent: dn.parent ?? .root, rdn: dn.rdn ?? DN.RDN([]), entry: e, managed: managed)
+    }
+
+    public init(parent: DN, rdn: DN.RDN, entry e: IndexedEntry, managed: Bool) {
+        self.parent = parent
+        self.rdn = rdn
         self.managed = managed
         self.employeeId = e.first(.employeeNumber)
         self.mail = e.first(.mail)?.lowercased()

@@ -132,7 +132,9 @@ private struct PlanBuilder {
     }
 
     /// Where `dn` will be once the unit renames and moves planned so far are applied.
-    func effective(_ dn: DN) -> DN {
+    func effective(_ dn: DN) -> DN { Self.effective(dn, moves) }
+
+    static func effective(_ dn: DN, _ moves: [(old: DN, new: DN)]) -> DN {
         var d = dn
         for m in moves { if let r = d.rebased(from: m.old, to: m.new) { d = r } }
         return d
@@ -177,7 +179,7 @@ private struct PlanBuilder {
         // few departed or newly hired, so their addresses make a small table that stays in
         // cache while 100,000 entries' addresses are looked up in it.
         var unmatchedByMail: [String: Int] = [:]
-        for (k, p) in roster.staff.enumerated() where byId[k] < 0 { if let e = p.email { unmatchedByMail[e] = k } }
+        for k in roster.staff.indices where byId[k] < 0 { if let e = roster.staff[k].email { unmatchedByMail[e] = k } }
         if !unmatchedByMail.isEmpty {
             for i in eligible {
                 if let m = snapshot.accounts[i].mail, let k = unmatchedByMail[m] {
@@ -186,6 +188,10 @@ private struct PlanBuilder {
             }
         }
         for k in staffOrder {
+            if byId[k] >= 0, sharedIds.isEmpty || sharedIds[k] == nil {
+                accountOf[k] = byId[k]  // the usual case, without a copy of the row
+                continue
+            }
             let p = roster.staff[k]
             if byId[k] >= 0 {
                 let list = sharedIds[k] ?? [byId[k]]
@@ -480,7 +486,9 @@ private struct PlanBuilder {
             }
             let acct = input.snapshot.accounts[acctIndex]
             lazy var identity = Filter.equality("employeeNumber", p.employeeId)
-            var dn = effective(acct.dn)
+            // Built when a change needs it: the entry's place is checked through its parent.
+            let moves = self.moves
+            lazy var dn = Self.effective(acct.dn, moves)
             if !acct.managed {
                 let how = acct.employeeId == nil ? "matched by the roster's email \(p.email ?? "")" : "matched by employee number"
                 var mods: [LDAPModification] = [.add("objectClass", ["rsAccount"]), .replace("rsState", [EntryState.active.rawValue])]
@@ -508,7 +516,7 @@ private struct PlanBuilder {
             }
             // Transfer: same entry, same address, same password; its place and unit code change.
             var moved = false
-            if let target = unitDN[p.unitCode], !dn.isChild(of: target), !pendingUnits.contains(p.unitCode) {
+            if let target = unitDN[p.unitCode], !(moves.isEmpty ? acct.parent == target : dn.isChild(of: target)), !pendingUnits.contains(p.unitCode) {
                 let newDN = target.child(dn.rdn ?? DN.RDN(type: "uid", value: acct.uid ?? ""))
                 let fromCode = acct.unitCode
                 var ops: [PlannedOperation] = [.rename(dn: dn.string, newRDN: dn.rdn?.description ?? "", newSuperior: target.string, assertion: identity)]
@@ -608,7 +616,7 @@ private struct PlanBuilder {
         return sameBytes(a.givenName, names.given)
     }
 
-    mutating func planUpdate(_ p: StaffRecord, _ a: DirectoryAccount, dn: DN, skipping: Set<String> = []) {
+    mutating func planUpdate(_ p: StaffRecord, _ a: DirectoryAccount, dn: @autoclosure () -> DN, skipping: Set<String> = []) {
         if unchanged(p, a, skipping: skipping) { return }
         func current(_ name: String) -> String? {
             switch name {
@@ -636,9 +644,9 @@ private struct PlanBuilder {
         let names = attrs.map(\.name)
         let why = names.contains("cn") ? "name corrected in the staff roster" : "the staff roster differs: \(names.joined(separator: ", "))"
         add(Change(
-            kind: .updateAccount, dn: dn.string, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode,
+            kind: .updateAccount, dn: dn().string, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode,
             subject: "\(p.employeeId) \(p.fullName)", reason: why, attributes: attrs,
-            operations: [.modify(dn: dn.string, modifications: mods, assertion: .and(asserted))]),
+            operations: [.modify(dn: dn().string, modifications: mods, assertion: .and(asserted))]),
             pending: false, due: nil)
     }
 
@@ -662,7 +670,7 @@ private struct PlanBuilder {
 
     /// Art. 9.3: no login for 3 months locks; for 6 months deletes (after 3 months locked, so
     /// the unit had the time the regulation gives it to ask for a reopening).
-    mutating func planInactivity(_ p: StaffRecord, _ a: DirectoryAccount, dn: DN) {
+    mutating func planInactivity(_ p: StaffRecord, _ a: DirectoryAccount, dn: @autoclosure () -> DN) {
         guard p.status == .active else { return }
         if let exempt = a.lockExemptUntil, exempt > asOf { return }
         let fromCSV = input.lastLogins.isEmpty ? nil : a.mail.flatMap { input.lastLogins[$0] }
@@ -680,10 +688,10 @@ private struct PlanBuilder {
         case .active:
             guard cfg.policy.lockAfter.after(since) <= asOf else { return }
             add(Change(
-                kind: .lockAccount, dn: dn.string, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode, subject: subject,
+                kind: .lockAccount, dn: dn().string, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode, subject: subject,
                 reason: "\(words) (more than \(cfg.policy.lockAfter)): locked until the unit asks in writing to reopen it",
                 attributes: [AttributeChange("rsState", old: ["active"], new: ["locked"])],
-                operations: [.modify(dn: dn.string, modifications: Planner.stateModifications(to: .locked, on: asOf, reason: words),
+                operations: [.modify(dn: dn().string, modifications: Planner.stateModifications(to: .locked, on: asOf, reason: words),
                                      assertion: .and([identity, .equality("rsState", EntryState.active.rawValue)]))]),
                 pending: false, due: nil)
         case .locked:
@@ -691,9 +699,9 @@ private struct PlanBuilder {
             let lockedLongEnough = lockedSince.adding(days: cfg.policy.deleteUnusedAfter.approximateDays - cfg.policy.lockAfter.approximateDays) <= asOf
             guard cfg.policy.deleteUnusedAfter.after(since) <= asOf, lockedLongEnough else { return }
             add(Change(
-                kind: .deleteAccount, dn: dn.string, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode, subject: subject,
+                kind: .deleteAccount, dn: dn().string, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode, subject: subject,
                 reason: "\(words) (more than \(cfg.policy.deleteUnusedAfter)), locked since \(lockedSince): deleted (backed up first)",
-                operations: [.delete(dn: dn.string, assertion: .and([identity, .equality("rsState", EntryState.locked.rawValue)]))]),
+                operations: [.delete(dn: dn().string, assertion: .and([identity, .equality("rsState", EntryState.locked.rawValue)]))]),
                 pending: false, due: nil)
         case .disabled:
             return

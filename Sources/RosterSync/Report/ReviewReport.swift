@@ -45,7 +45,7 @@ public struct ReportInput: Sendable {
     /// The accounts placed directly under each unit DN (by its comparison key).
     func accountsByParent() -> [String: [DirectoryAccount]] {
         var out: [String: [DirectoryAccount]] = [:]
-        for a in snapshot.accounts { if let p = a.dn.parent { out[p.normalized, default: []].append(a) } }
+        for a in snapshot.accounts { out[a.parent.normalized, default: []].append(a) }
         return out
     }
 }
