@@ -12,6 +12,9 @@ public struct PlannerInput: Sendable {
     /// Only changes of these units (empty: all).
     public var units: Set<String>
     public var directory: String
+    /// From how many roster people on the people's part is planned in two halves, one on
+    /// each core (tests lower it to compare both ways on a small roster).
+    var twoCoresFrom = 20_000
 
     public init(
         roster: Roster, snapshot: DirectorySnapshot, config: Config, asOf: Day, lastLogins: [String: Day] = [:],
@@ -449,7 +452,32 @@ private struct PlanBuilder {
     }
 
     mutating func planPeople() {
-        for k in staffOrder {
+        // Each person's changes depend on that person alone: with many people the second half
+        // (in employee-id order) is planned on the other core by a copy of this builder, and
+        // its changes follow the first half's, as one pass would have added them.
+        let n = staffOrder.count, half = n / 2
+        if n >= max(2, input.twoCoresFrom) {
+            var other = self
+            other.changes = []
+            other.scheduled = []
+            let second = SideTask { [other] () -> (changes: [Change], scheduled: [Change]) in
+                var b = other
+                b.planPeople(rows: half..<n)
+                return (b.changes, b.scheduled)
+            }
+            planPeople(rows: 0..<half)
+            let (c, s) = second.wait()
+            changes += c
+            scheduled += s
+        } else {
+            planPeople(rows: 0..<n)
+        }
+        planUnclaimed()
+    }
+
+    /// The people of `staffOrder[rows]`.
+    mutating func planPeople(rows: Range<Int>) {
+        for k in staffOrder[rows] {
             let p = input.roster.staff[k]
             // Made only for the few people something happens to.
             lazy var subject = "\(p.employeeId) \(p.fullName)"
@@ -537,7 +565,10 @@ private struct PlanBuilder {
             planUpdate(p, acct, dn: dn, skipping: moved ? ["departmentNumber"] : [])
             planInactivity(p, acct, dn: dn)
         }
-        // Managed accounts that no roster row claims: the person left without a row saying so.
+    }
+
+    /// Managed accounts that no roster row claims: the person left without a row saying so.
+    mutating func planUnclaimed() {
         for (i, a) in input.snapshot.accounts.enumerated() where !matched.contains(i) && !isProtected(a.dn) {
             let dn = effective(a.dn)
             if a.managed {
