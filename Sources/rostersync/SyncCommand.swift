@@ -126,9 +126,12 @@ extension Frontend {
             }
         }
         lap("writes (\(plan.changes.count) changes)")
-        // Notices keep only the mailboxes that now exist with that password.
+        // Notices keep only the mailboxes that now exist with that password (written again only
+        // when some failed: rewriting 100,000 people's notices took a second).
         let kept = credentials.filter { !failedChanges.contains($0.key) }.map(\.value)
-        try? state.rewriteNotices(noticeDir, day: plan.asOf, unitNames: plan.unitNames, credentials: kept)
+        if kept.count != credentials.count {
+            try? state.rewriteNotices(noticeDir, day: plan.asOf, unitNames: plan.unitNames, credentials: kept)
+        }
         var summary: [String: Int] = [:]
         for (kind, o) in outcomes { for (outcome, n) in o { summary["\(kind).\(outcome)"] = n } }
         state.audit([AuditRecord(time: Frontend.timestamp(), run: runId, actor: actor, change: nil, result: failures == 0 ? "done" : "partial",
@@ -152,7 +155,7 @@ extension Frontend {
     }
 
     static func timestamp(_ date: Date = Date()) -> String {
-        ISO8601DateFormatter().string(from: date)
+        AuditRecord.timestamp(secondsSince1970: Int(date.timeIntervalSince1970.rounded(.down)))
     }
 
     static func runId(_ date: Date) -> String {

@@ -155,6 +155,37 @@ struct ApplyTests {
         }
     }
 
+    @Test("a new mailbox whose add fails is left out of the notices: no password is handed out for a mailbox that does not exist")
+    func failedCreationLeftOutOfNotices() throws {
+        try withSlapd { s in
+            let q1 = try Scenario(s, units: samples + "/units.csv", staff: samples + "/staff.csv")
+            #expect(try rostersync(["sync", "--config", q1.config]).status == 0)
+            let (q2, asOf, _) = try Scenario.quarterTwo(s)
+            let planFile = s.dir + "/q2.json"
+            #expect(try q2.plan(["--as-of", asOf, "--out", planFile]).status == 2)
+            let plan = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: planFile))) as? [String: Any]
+            let creations = (plan?["changes"] as? [[String: Any]])?.filter { $0["kind"] as? String == "createAccount" } ?? []
+            #expect(creations.count >= 2)
+            // Someone makes an entry where the first new mailbox was to go.
+            let taken = try #require(creations.first?["dn"] as? String)
+            let uid = String(taken.prefix { $0 != "," }.dropFirst(4))
+            let add = try s.tool("ldapadd", [], stdin: "dn: \(taken)\nobjectClass: inetOrgPerson\nuid: \(uid)\ncn: Made By Hand\nsn: Hand\n")
+            #expect(add.status == 0, "\(add.stderr)")
+            let before = Set((try? FileManager.default.contentsOfDirectory(atPath: s.dir + "/state/notices")) ?? [])
+            let out = try rostersync(["apply", "--config", q2.config, planFile])
+            #expect(out.status == 4, "\(out.stdout)\(out.stderr)")
+            let run = try #require(Set(try FileManager.default.contentsOfDirectory(atPath: s.dir + "/state/notices")).subtracting(before).first)
+            var notices = ""
+            for f in try FileManager.default.contentsOfDirectory(atPath: s.dir + "/state/notices/" + run) {
+                notices += try String(contentsOfFile: s.dir + "/state/notices/\(run)/\(f)", encoding: .utf8)
+            }
+            let addresses = Set(notices.split(separator: "\n").filter { $0.contains("Địa chỉ hộp thư:") }.compactMap { $0.split(separator: " ").last.map(String.init) })
+            #expect(!addresses.contains("\(uid)@cema.gov.vn"), "the failed mailbox's password is not handed out")
+            let other = try #require(creations.dropFirst().first?["dn"] as? String)
+            #expect(addresses.contains(String(other.prefix { $0 != "," }.dropFirst(4)) + "@cema.gov.vn"), "the others' are")
+        }
+    }
+
     @Test("a plan whose roster changed since is refused; unlock reopens a locked mailbox with an exemption")
     func refusalsAndUnlock() throws {
         try withSlapd { s in

@@ -742,6 +742,8 @@ private struct PlanBuilder {
     // MARK: - Dissolutions
 
     mutating func planDissolutions() {
+        // The count of what is left in each unit matters only to a unit being dissolved.
+        guard input.roster.units.contains(where: { $0.status == .dissolved }) else { return }
         // What will be below each unit once the plan is applied.
         var remaining: [String: Int] = [:]
         func count(_ dn: DN) { if let parent = dn.parent { remaining[parent.normalized, default: 0] += 1 } }
@@ -820,16 +822,19 @@ private struct PlanBuilder {
         // of a 100,000-person plan).
         let kept = changes.filter(keep)
         let depths = kept.map { DN.depth(of: $0.kind.phase == 0 ? $0.newDN ?? $0.dn : $0.dn) }
-        // Indexes are sorted, not the (large) changes themselves.
+        // Indexes are sorted, not the (large) changes themselves, and the comparison reads
+        // only these arrays: taking two changes out of `kept` per comparison copied (retained
+        // and released) all their fields 1.6 million times for 100,000 new mailboxes.
+        let kinds = kept.map(\.kind), dns = kept.map(\.dn)
         let order = kept.indices.sorted { i, j in
-            let (a, b) = (kept[i], kept[j])
-            if a.kind.phase != b.kind.phase { return a.kind.phase < b.kind.phase }
+            let (a, b) = (kinds[i], kinds[j])
+            if a.phase != b.phase { return a.phase < b.phase }
             // Parents first, except dissolutions: children first. Unit creations, renames and
             // moves go by the depth they end up at, so a new parent exists before a unit
             // moves under it, and a renamed parent before a unit is created under it.
-            if depths[i] != depths[j] { return a.kind == .dissolveUnit ? depths[i] > depths[j] : depths[i] < depths[j] }
-            if a.kind != b.kind { return a.kind.rawValue < b.kind.rawValue }
-            return a.dn < b.dn
+            if depths[i] != depths[j] { return a == .dissolveUnit ? depths[i] > depths[j] : depths[i] < depths[j] }
+            if a != b { return a.rawValue < b.rawValue }
+            return dns[i] < dns[j]
         }
         let ordered = order.map { kept[$0] }
         let later = scheduled.filter(keep).sorted { ($0.due ?? asOf, $0.kind.rawValue, $0.dn) < ($1.due ?? asOf, $1.kind.rawValue, $1.dn) }
