@@ -128,17 +128,23 @@ struct SyncTests {
 struct ApplyTests {
     let samples = Slapd.repoRoot + "/samples"
 
+    /// Quarter 1 synced, quarter 2's plan saved: its config, as-of day, file and changes.
+    func savedQuarterTwo(_ s: Slapd) throws -> (Scenario, String, String, [[String: Any]]) {
+        let q1 = try Scenario(s, units: samples + "/units.csv", staff: samples + "/staff.csv")
+        #expect(try rostersync(["sync", "--config", q1.config]).status == 0)
+        let (q2, asOf, _) = try Scenario.quarterTwo(s)
+        let planFile = s.dir + "/q2.json"
+        #expect(try q2.plan(["--as-of", asOf, "--out", planFile]).status == 2)
+        let plan = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: planFile))) as? [String: Any]
+        return (q2, asOf, planFile, plan?["changes"] as? [[String: Any]] ?? [])
+    }
+
     @Test("a saved plan applied after someone edited one entry applies all but that one, named")
     func assertionProtectsEditedEntry() throws {
         try withSlapd { s in
-            let q1 = try Scenario(s, units: samples + "/units.csv", staff: samples + "/staff.csv")
-            #expect(try rostersync(["sync", "--config", q1.config]).status == 0)
-            let (q2, asOf, _) = try Scenario.quarterTwo(s)
-            let planFile = s.dir + "/q2.json"
-            #expect(try q2.plan(["--as-of", asOf, "--out", planFile]).status == 2)
+            let (q2, asOf, planFile, changes) = try savedQuarterTwo(s)
             // Someone edits the entry of a person the plan updates.
-            let plan = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: planFile))) as? [String: Any]
-            let update = try #require((plan?["changes"] as? [[String: Any]])?.first { $0["kind"] as? String == "updateAccount" })
+            let update = try #require(changes.first { $0["kind"] as? String == "updateAccount" })
             let dn = try #require(update["dn"] as? String)
             let edit = try s.tool("ldapmodify", [], stdin: "dn: \(dn)\nchangetype: modify\nreplace: cn\ncn: Edited By Hand\n")
             #expect(edit.status == 0, "\(edit.stderr)")
@@ -158,13 +164,8 @@ struct ApplyTests {
     @Test("a new mailbox whose add fails is left out of the notices: no password is handed out for a mailbox that does not exist")
     func failedCreationLeftOutOfNotices() throws {
         try withSlapd { s in
-            let q1 = try Scenario(s, units: samples + "/units.csv", staff: samples + "/staff.csv")
-            #expect(try rostersync(["sync", "--config", q1.config]).status == 0)
-            let (q2, asOf, _) = try Scenario.quarterTwo(s)
-            let planFile = s.dir + "/q2.json"
-            #expect(try q2.plan(["--as-of", asOf, "--out", planFile]).status == 2)
-            let plan = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: planFile))) as? [String: Any]
-            let creations = (plan?["changes"] as? [[String: Any]])?.filter { $0["kind"] as? String == "createAccount" } ?? []
+            let (q2, _, planFile, changes) = try savedQuarterTwo(s)
+            let creations = changes.filter { $0["kind"] as? String == "createAccount" }
             #expect(creations.count >= 2)
             // Someone makes an entry where the first new mailbox was to go.
             let taken = try #require(creations.first?["dn"] as? String)
