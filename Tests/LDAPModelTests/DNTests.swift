@@ -1,8 +1,17 @@
-import LDAPModel
+@testable import LDAPModel
 import Testing
 
 @Suite("DN (RFC 4514)")
 struct DNTests {
+    @Test("an RDN made by the plain-ASCII shortcut equals the general one, and other text takes the general way", arguments: [
+        ("uid", "annv"), ("UID", "AnNV2"), ("ou", "vu-dan-toc"), ("cn", "Nguyễn Văn An"), ("cn", "two  spaces"), ("cn", "#41"),
+        ("cn", "a,b"), ("cn", "a+b"), ("cn", "x\\y"), ("cn", ""), ("cn", " lead"), ("o", "A.B_C-1"),
+    ])
+    func plainRDN(type: String, value: String) {
+        let plain = DN.RDN(plainType: type, value: value), general = DN.RDN(type: type, value: value)
+        #expect(plain == general && plain.key == general.key && plain.description == general.description && plain.avas == general.avas)
+    }
+
     @Test("escape: every special character, leading # and space, trailing space, NUL")
     func escapeSpecials() {
         #expect(DN.escape("Nguyễn Văn Đức, Jr.") == "Nguyễn Văn Đức\\, Jr.")

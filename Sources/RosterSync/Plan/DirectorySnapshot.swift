@@ -88,7 +88,7 @@ public struct DirectorySnapshot: Sendable {
               !value.contains(where: { $0 == 0x5C || $0 == 0x22 || $0 == 0x2B || $0 == 0x3C || $0 == 0x3E || $0 == 0x3B || $0 == 0x2C || $0 == 0x3D || $0 == 0 })
         else { return nil }
         // Cut at ASCII bytes of a valid string: both halves are valid UTF-8.
-        return DN.RDN(type: String(Substring(type)), value: String(Substring(value)))
+        return DN.RDN(plainType: String(Substring(type)), value: String(Substring(value)))
     }
 
     public mutating func add(_ e: IndexedEntry, unitsBase: DN) {
