@@ -98,7 +98,7 @@ extension Frontend {
         let encoding = config.rosters.encoding == "auto" ? nil : RosterEncoding(name: config.rosters.encoding)
         let parser = RosterParser(unitColumns: config.rosters.unitColumns, staffColumns: config.rosters.staffColumns)
         // The rosters are read on the other core while this one reads the directory.
-        let pending = Background { try loadRoster(units: unitsPath, staff: staffPath, encoding: encoding, parser: parser) }
+        let pending = SideTask { try loadRoster(units: unitsPath, staff: staffPath, encoding: encoding, parser: parser) }
         let lastLogins = try config.policy.lastLoginFile.map(readLastLogins) ?? [:]
         var snapshot = DirectorySnapshot()
         let conn: LDAPConnection
@@ -153,28 +153,6 @@ extension Frontend {
 
     /// Large values the command no longer needs, left for the process's exit to free.
     static let keepUntilExit = Mutex<[any Sendable]>([])
-
-    /// Runs `work` on another thread now; `wait()` returns its result.
-    final class Background<T: Sendable>: @unchecked Sendable {
-        // @unchecked: `result` is written once by the worker before `done` is signalled and
-        // read only after `wait()` has seen the signal.
-        private var result: Result<T, any Error>?
-        private let done = DispatchSemaphore(value: 0)
-
-        init(_ work: @escaping @Sendable () throws -> T) {
-            DispatchQueue.global().async {
-                self.result = Result { try work() }
-                self.done.signal()
-            }
-        }
-
-        func wait() throws -> T {
-            done.wait()
-            done.signal()  // a second wait() returns at once
-            guard let result else { throw Failure("background work ended without a result") }
-            return try result.get()
-        }
-    }
 
     /// Today in the machine's time zone (the agency's day).
     static func today() -> Day {

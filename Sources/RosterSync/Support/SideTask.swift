@@ -1,24 +1,33 @@
 import Dispatch
 
-/// Work started on another thread now, its result taken with `wait()`: how the planner uses
-/// the machine's second core for a part that does not depend on the rest (slapd has finished
-/// its part by then). Still no I/O: only computation moves.
-final class SideTask<T: Sendable>: @unchecked Sendable {
+/// Work started on another thread now, its result taken with `wait()`: how the rosters are
+/// read while the directory is, and how the planner uses the machine's second core for a part
+/// that does not depend on the rest. Only computation moves; `wait()` may be called again.
+public final class SideTask<T: Sendable, Failure: Error>: @unchecked Sendable {
     // @unchecked: `result` is written once by the worker before `done` is signalled, and read
     // only after `wait()` has seen the signal.
-    private var result: T?
+    private var result: Result<T, Failure>?
     private let done = DispatchSemaphore(value: 0)
 
-    init(_ work: @escaping @Sendable () -> T) {
+    /// Work that cannot fail: `wait()` needs no `try`.
+    public init(_ work: @escaping @Sendable () -> T) where Failure == Never {
         DispatchQueue.global().async {
-            self.result = work()
+            self.result = .success(work())
             self.done.signal()
         }
     }
 
-    /// The result, once the work is done. Call it once.
-    func wait() -> T {
+    public init(_ work: @escaping @Sendable () throws -> T) where Failure == any Error {
+        DispatchQueue.global().async {
+            self.result = Result { try work() }
+            self.done.signal()
+        }
+    }
+
+    /// The result, once the work is done.
+    public func wait() throws(Failure) -> T {
         done.wait()
-        return result!
+        done.signal()  // a second wait() returns at once
+        return try result!.get()
     }
 }
