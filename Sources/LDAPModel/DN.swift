@@ -131,11 +131,7 @@ public struct DN: Sendable, Hashable, CustomStringConvertible, Comparable {
         let n = normalized.utf8, p = dn.normalized.utf8
         let cut = first.key.utf8.count + (dn.rdns.isEmpty ? 0 : 1)
         guard n.count == cut + p.count else { return false }
-        // Native strings are contiguous: one memcmp instead of a generic element loop.
-        if let same = n.withContiguousStorageIfAvailable({ nb in
-            p.withContiguousStorageIfAvailable { pb in pb.isEmpty || memcmp(nb.baseAddress! + cut, pb.baseAddress!, pb.count) == 0 }
-        }), let same { return same }
-        return n.dropFirst(cut).elementsEqual(p)
+        return Substring(n.dropFirst(cut)).sameBytes(dn.normalized)
     }
 
     /// `self` with `rdn` prepended: the DN of a child entry.
@@ -147,6 +143,9 @@ public struct DN: Sendable, Hashable, CustomStringConvertible, Comparable {
     }
     public func child(type: String, value: String) -> DN { child(RDN(type: type, value: value)) }
 
+    /// True when `self` is `ancestor` or lies below it.
+    public func isWithin(_ ancestor: DN) -> Bool { self == ancestor || isDescendant(of: ancestor) }
+
     /// True when `self` lies strictly below `ancestor`.
     public func isDescendant(of ancestor: DN) -> Bool {
         guard rdns.count > ancestor.rdns.count else { return false }
@@ -157,7 +156,7 @@ public struct DN: Sendable, Hashable, CustomStringConvertible, Comparable {
 
     /// `self` moved from below `old` to below `new` (for entries under a renamed subtree).
     public func rebased(from old: DN, to new: DN) -> DN? {
-        guard self == old || isDescendant(of: old) else { return nil }
+        guard isWithin(old) else { return nil }
         return DN(rdns: Array(rdns.prefix(rdns.count - old.rdns.count)) + new.rdns)
     }
 
@@ -343,5 +342,20 @@ private struct DNParser {
     func decode(_ raw: [UInt8]) throws(DNError) -> String {
         guard let s = String(validating: raw, as: UTF8.self) else { throw fail("value is not valid UTF-8") }
         return s
+    }
+}
+
+extension StringProtocol {
+    /// Byte-for-byte equality, by memcmp when both are contiguous. `==` compares by canonical
+    /// equivalence, normalizing non-ASCII text on each call: comparing 100,000 people's names
+    /// with the directory's spent most of its time there. Everything rostersync writes is NFC,
+    /// so bytes are what to compare (a value held in another form is then rewritten in NFC).
+    @inlinable public func sameBytes(_ other: some StringProtocol) -> Bool {
+        let x = utf8, y = other.utf8
+        guard x.count == y.count else { return false }
+        if let same = x.withContiguousStorageIfAvailable({ xb in
+            y.withContiguousStorageIfAvailable { yb in xb.count == 0 || memcmp(xb.baseAddress!, yb.baseAddress!, xb.count) == 0 }
+        }), let same { return same }
+        return x.elementsEqual(y)
     }
 }

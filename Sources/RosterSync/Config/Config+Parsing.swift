@@ -181,7 +181,7 @@ private struct ConfigReader {
         let base = try dn(try required(m["base"], "\(k).base", in: node), m["base"], "\(k).base")
         let unitsBase = try m["units_base"].map { n throws in try dn(try required(n, "\(k).units_base", in: node), n, "\(k).units_base") }
             ?? base.child(type: "ou", value: "units")
-        guard unitsBase == base || unitsBase.isDescendant(of: base) else {
+        guard unitsBase.isWithin(base) else {
             throw error(m["units_base"], "\(k).units_base", "must be \(k).base or below it")
         }
         guard let bindNode = m["bind"] else { throw error(node, "\(k).bind", "is required") }

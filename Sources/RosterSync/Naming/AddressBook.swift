@@ -60,9 +60,9 @@ public struct AddressBook: Sendable {
         /// The same for people by their row in the staff roster, when the caller has them so
         /// (`people` is then not read): slices of the entries' `mail`.
         public var byRow: [Substring?]?
-        /// Every local part the directory holds (people, units, entries no roster row
-        /// claims), when the caller knows it: none of them is given to anyone else, and the
-        /// people's and units' own need not be listed again.
+        /// Every local part the directory's accounts hold (claimed by a roster row or not),
+        /// when the caller knows it: none of them is given to anyone else, and `people`'s and
+        /// `byRow`'s need not be listed again. Units' addresses still come through `units`.
         public var held: Set<Substring>
 
         public init(people: [String: String] = [:], units: [String: String] = [:], byRow: [Substring?]? = nil, held: Set<Substring> = []) {

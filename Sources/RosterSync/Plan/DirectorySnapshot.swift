@@ -6,7 +6,7 @@ import LDAPModel
 public struct DirectorySnapshot: Sendable {
     public var units: [DirectoryUnit]
     public var accounts: [DirectoryAccount]
-    /// Entries whose DN could not be read (left alone, reported as orphans).
+    /// Entries whose DN could not be read: left alone (counted by `plan --timings`).
     public var others: [String]
 
     /// The attributes the planner reads, operational ones included, in slot order.
@@ -114,7 +114,7 @@ public struct DirectorySnapshot: Sendable {
             accounts.append(DirectoryAccount(parent: parent, rdn: rdn, entry: e, managed: has("rsaccount")))
             return
         }
-        guard parent == unitsBase || parent.isDescendant(of: unitsBase), has("organizationalunit") else { return }  // groups, roles…: not the agent's
+        guard parent.isWithin(unitsBase), has("organizationalunit") else { return }  // groups, roles…: not the agent's
         let dn = parent.child(rdn)
         units.append(DirectoryUnit(dn: dn, entry: e, managed: has("rsunit")))
     }
@@ -126,7 +126,7 @@ extension IndexedEntry {
     func day(_ slot: DirectorySnapshot.Slot) -> Day? { first(slot).flatMap(Day.init(generalizedTime:)) }
     /// The last successful login the directory knows: pwdLastSuccess, or authTimestamp of the
     /// older lastbind overlay; the later of the two.
-    var lastLogin: Day? { [day(.pwdLastSuccess), day(.authTimestamp)].compactMap { $0 }.max() }
+    var lastLogin: Day? { Day.later(day(.pwdLastSuccess), day(.authTimestamp)) }
 }
 
 extension UnitRecord {

@@ -118,7 +118,7 @@ private struct PlanBuilder {
             pattern: input.config.mail.pattern, reserved: [])
     }
 
-    func isProtected(_ dn: DN) -> Bool { protected.contains(dn) || protected.contains { dn.isDescendant(of: $0) } }
+    func isProtected(_ dn: DN) -> Bool { protected.contains { dn.isWithin($0) } }
 
     func local(_ mail: String?) -> String? { localSlice(mail).map(String.init) }
 
@@ -165,10 +165,10 @@ private struct PlanBuilder {
             }
             return held
         }
-        // Each account's claim on a roster row, by employee number and by address, looked up
-        // in the roster's own indexes (made on the roster thread while the directory was
-        // read): no table of the directory's 100,000 ids and addresses is built here. The
-        // rare rows claimed by several accounts are listed apart.
+        // Each account's claim on a roster row by employee number, looked up in the roster's
+        // own index (made on the roster thread while the directory was read): no table of the
+        // directory's 100,000 ids is built here. The rare rows claimed by several accounts are
+        // listed apart.
         let roster = input.roster
         var byId = [Int](repeating: -1, count: roster.staff.count), byMail = byId
         var sharedIds: [Int: [Int]] = [:], sharedMails: [Int: [Int]] = [:]
@@ -216,8 +216,7 @@ private struct PlanBuilder {
                 }
             }
         }
-        var claimed = Marks()
-        for i in accountOf where i >= 0 { matched.insert(i); claimed.insert(i) }
+        for i in accountOf where i >= 0 { matched.insert(i) }
         // Addresses already held are kept.
         var existing = AddressBook.Existing()
         existing.byRow = accountOf.map { $0 >= 0 ? localSlice(snapshot.accounts[$0].mail) : nil }
@@ -574,7 +573,7 @@ private struct PlanBuilder {
             if a.managed {
                 let subject = "\(a.employeeId ?? "?") \(a.cn ?? a.uid ?? "")"
                 planLeaving(nil, a, dn: dn, due: asOf, reason: "no longer in the staff roster", subject: subject)
-            } else if a.dn.isDescendant(of: cfg.directory.unitsBase) {
+            } else if a.parent.isWithin(cfg.directory.unitsBase) {
                 if cfg.policy.orphans == .disable {
                     // Taken under management as a departure: disabled now, deleted (backed up)
                     // after the retention like any departed person's mailbox.
@@ -674,10 +673,11 @@ private struct PlanBuilder {
         guard !mods.isEmpty else { return }
         let names = attrs.map(\.name)
         let why = names.contains("cn") ? "name corrected in the staff roster" : "the staff roster differs: \(names.joined(separator: ", "))"
+        let dn = dn().string
         add(Change(
-            kind: .updateAccount, dn: dn().string, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode,
+            kind: .updateAccount, dn: dn, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode,
             subject: "\(p.employeeId) \(p.fullName)", reason: why, attributes: attrs,
-            operations: [.modify(dn: dn().string, modifications: mods, assertion: .and(asserted))]),
+            operations: [.modify(dn: dn, modifications: mods, assertion: .and(asserted))]),
             pending: false, due: nil)
     }
 
@@ -705,24 +705,22 @@ private struct PlanBuilder {
         guard p.status == .active else { return }
         if let exempt = a.lockExemptUntil, exempt > asOf { return }
         let fromCSV = input.lastLogins.isEmpty ? nil : a.mail.flatMap { input.lastLogins[$0] }
-        let last = switch (a.lastLogin, fromCSV) {
-        case let (x?, y?): max(x, y)
-        case let (x, y): x ?? y
-        }
+        let last = Day.later(a.lastLogin, fromCSV)
         guard let since = last ?? a.created else { return }
         let never = last == nil
         // Made only when the mailbox is locked or deleted (a few of 100,000).
         lazy var identity = Filter.equality("employeeNumber", p.employeeId)
         lazy var subject = "\(p.employeeId) \(p.fullName)"
         lazy var words = never ? "never logged in since the mailbox was created on \(since)" : "no login since \(since)"
+        lazy var target = dn().string
         switch a.state {
         case .active:
             guard cfg.policy.lockAfter.after(since) <= asOf else { return }
             add(Change(
-                kind: .lockAccount, dn: dn().string, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode, subject: subject,
+                kind: .lockAccount, dn: target, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode, subject: subject,
                 reason: "\(words) (more than \(cfg.policy.lockAfter)): locked until the unit asks in writing to reopen it",
                 attributes: [AttributeChange("rsState", old: ["active"], new: ["locked"])],
-                operations: [.modify(dn: dn().string, modifications: Planner.stateModifications(to: .locked, on: asOf, reason: words),
+                operations: [.modify(dn: target, modifications: Planner.stateModifications(to: .locked, on: asOf, reason: words),
                                      assertion: .and([identity, .equality("rsState", EntryState.active.rawValue)]))]),
                 pending: false, due: nil)
         case .locked:
@@ -730,9 +728,9 @@ private struct PlanBuilder {
             let lockedLongEnough = lockedSince.adding(days: cfg.policy.deleteUnusedAfter.approximateDays - cfg.policy.lockAfter.approximateDays) <= asOf
             guard cfg.policy.deleteUnusedAfter.after(since) <= asOf, lockedLongEnough else { return }
             add(Change(
-                kind: .deleteAccount, dn: dn().string, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode, subject: subject,
+                kind: .deleteAccount, dn: target, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode, subject: subject,
                 reason: "\(words) (more than \(cfg.policy.deleteUnusedAfter)), locked since \(lockedSince): deleted (backed up first)",
-                operations: [.delete(dn: dn().string, assertion: .and([identity, .equality("rsState", EntryState.locked.rawValue)]))]),
+                operations: [.delete(dn: target, assertion: .and([identity, .equality("rsState", EntryState.locked.rawValue)]))]),
                 pending: false, due: nil)
         case .disabled:
             return

@@ -133,7 +133,7 @@ public struct UsageReport: Sendable {
         // unit the roster no longer names): counted too, so the total is the directory's.
         let unitsBase = input.config.directory.unitsBase
         let others = input.snapshot.accounts.filter { a in
-            a.mail != nil && (a.parent == unitsBase || a.parent.isDescendant(of: unitsBase)) && !listed.contains(a.parent.normalized)
+            a.mail != nil && a.parent.isWithin(unitsBase) && !listed.contains(a.parent.normalized)
         }
         let otherUnits = input.snapshot.units.filter { $0.mail != nil && !listed.contains($0.dn.normalized) && $0.dn.isDescendant(of: unitsBase) }
         if !others.isEmpty || !otherUnits.isEmpty {

@@ -94,6 +94,14 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible, Coda
 
     public func adding(days n: Int) -> Day { Day(ordinal: ordinal + n) }
 
+    /// The later of two days that may be missing.
+    public static func later(_ a: Day?, _ b: Day?) -> Day? {
+        switch (a, b) {
+        case let (x?, y?): max(x, y)
+        case let (x, y): x ?? y
+        }
+    }
+
     /// The same day `n` calendar months later, clamped to the month's end (31 Mar + 1 month = 30 Apr).
     public func adding(months n: Int) -> Day {
         let total = year * 12 + (month - 1) + n

@@ -1,4 +1,4 @@
-import Foundation
+import LDAPModel
 
 /// Text compared and hashed by its UTF-8 bytes, for dictionary keys that are known to be NFC
 /// already (everything the rosters and the directory hold is). `String`'s own `==` and hash
@@ -17,21 +17,6 @@ struct ExactText: Hashable, Sendable {
         if u.withContiguousStorageIfAvailable({ h.combine(bytes: UnsafeRawBufferPointer($0)) }) == nil {
             for b in u { h.combine(b) }
         }
-    }
-}
-
-extension StringProtocol {
-    /// Byte-for-byte equality. `==` compares by canonical equivalence, normalizing non-ASCII
-    /// text on each call: comparing 100,000 people's names with the directory's spent most
-    /// of its time there. Everything rostersync writes is NFC, so bytes are what to compare
-    /// (a value held in another normalization form is then rewritten in NFC).
-    func sameBytes(_ other: some StringProtocol) -> Bool {
-        let x = utf8, y = other.utf8
-        guard x.count == y.count else { return false }
-        if let same = x.withContiguousStorageIfAvailable({ xb in
-            y.withContiguousStorageIfAvailable { yb in xb.count == 0 || memcmp(xb.baseAddress!, yb.baseAddress!, xb.count) == 0 }
-        }), let same { return same }
-        return x.elementsEqual(y)
     }
 }
 
