@@ -215,8 +215,11 @@ public struct RosterParser: Sendable {
             // more than the rest of the row.
             for word in Self.words(name) {
                 let key = ExactText(word)
-                let ok = plausible[key] ?? VietnameseText.isPlausibleNameWord(String(word))
-                plausible[key] = ok
+                let ok: Bool
+                if let known = plausible[key] { ok = known } else {
+                    ok = VietnameseText.isPlausibleNameWord(String(word))
+                    plausible[key] = ok
+                }
                 if !ok {
                     found.append(row.issue("full_name", "\"\(word)\" in \"\(name)\" does not read as a Vietnamese name: check the file's encoding"))
                     break
@@ -294,7 +297,7 @@ public struct RosterParser: Sendable {
             }
         }
         for u in units {
-            if let p = u.parentCode, unitByCode[p] == nil {
+            if let p = u.parentCode, !unitByCode.keys.contains(p) {
                 issues.append(RosterIssue(file: unitsFile, line: u.line, column: col(uc, "parent_code"), message: "parent unit \"\(p)\" of \"\(u.code)\" is not in the unit roster"))
             }
         }
@@ -323,22 +326,20 @@ public struct RosterParser: Sendable {
         for index in staff.indices {
             // By index: a copy of each record would retain and release all its strings.
             let id = staff[index].employeeId
-            if let first = staffById[id] {
+            // One hash per row: insert, and put the first back in the rare case of a repeat.
+            if let first = staffById.updateValue(index, forKey: id) {
+                staffById[id] = first
                 issues.append(RosterIssue(file: staffFile, line: staff[index].line, column: col(sc, "employee_id"), message: "employee id \"\(id)\" is already used on line \(staff[first].line)"))
                 continue
             }
-            staffById[id] = index
-            if crossChecks, unitByCode[staff[index].unitCode] == nil {
+            if crossChecks, !unitByCode.keys.contains(staff[index].unitCode) {  // not `== nil`: that copies the record
                 let p = staff[index]
                 issues.append(RosterIssue(file: staffFile, line: p.line, column: col(sc, "unit_code"), message: "unit \"\(p.unitCode)\" of \(p.employeeId) \(p.fullName) is not in the unit roster"))
             }
-            if let e = staff[index].email {
-                if let o = emailOwner[e] {
-                    let p = staff[index], other = staff[o]
-                    issues.append(RosterIssue(file: staffFile, line: p.line, column: col(sc, "email"), message: "\(p.employeeId) \(p.fullName) and \(other.employeeId) \(other.fullName) (line \(other.line)) both claim \(e)"))
-                } else {
-                    emailOwner[e] = index
-                }
+            if let e = staff[index].email, let o = emailOwner.updateValue(index, forKey: e) {
+                emailOwner[e] = o
+                let p = staff[index], other = staff[o]
+                issues.append(RosterIssue(file: staffFile, line: p.line, column: col(sc, "email"), message: "\(p.employeeId) \(p.fullName) and \(other.employeeId) \(other.fullName) (line \(other.line)) both claim \(e)"))
             }
         }
         for u in units where u.status == .active && crossChecks {
