@@ -182,4 +182,15 @@ struct RosterParserTests {
         #expect(try #require(Day(year: 2026, month: 11, day: 29)).weekday == 6)  // a Sunday
         #expect(try #require(Day(year: 1970, month: 1, day: 1)).ordinal == 0)
     }
+
+    @Test("a GeneralizedTime's UTC day from its first eight digits; anything else is no day")
+    func generalizedTimeDays() {
+        #expect(Day(generalizedTime: "20261129031547Z")?.description == "2026-11-29")
+        #expect(Day(generalizedTime: "20240229000000.123456Z")?.description == "2024-02-29")
+        #expect(Day(generalizedTime: "20260101")?.description == "2026-01-01")
+        #expect(Day(generalizedTime: "000001010000Z") == nil)  // ppolicy's permanent lock: no day
+        for bad in ["", "2026112", "2026-11-29", "2026112x031547Z", "20230229000000Z", "20261300000000Z", " 20261129000000Z"] {
+            #expect(Day(generalizedTime: bad) == nil, "\(bad)")
+        }
+    }
 }
