@@ -114,7 +114,7 @@ private struct PlanBuilder {
         self.protected = Set(input.config.protected)
         // Made for real in matchEntries, once the directory's addresses are known.
         self.book = AddressBook(
-            roster: Roster(units: [], staff: [], unitsFile: "", staffFile: "", warnings: []), domain: input.config.mail.domain,
+            roster: Roster(units: [], staff: [], unitsFile: "", staffFile: "", warnings: [], staffIndex: [:]), domain: input.config.mail.domain,
             pattern: input.config.mail.pattern, reserved: [])
     }
 
@@ -476,6 +476,7 @@ private struct PlanBuilder {
 
     /// The people of `staffOrder[rows]`.
     mutating func planPeople(rows: Range<Int>) {
+        let moves = self.moves  // the units' renames and moves, all planned by now
         for k in staffOrder[rows] {
             let p = input.roster.staff[k]
             // Made only for the few people something happens to.
@@ -514,7 +515,6 @@ private struct PlanBuilder {
             let acct = input.snapshot.accounts[acctIndex]
             lazy var identity = Filter.equality("employeeNumber", p.employeeId)
             // Built when a change needs it: the entry's place is checked through its parent.
-            let moves = self.moves
             lazy var dn = Self.effective(acct.dn, moves)
             if !acct.managed {
                 let how = acct.employeeId == nil ? "matched by the roster's email \(p.email ?? "")" : "matched by employee number"

@@ -87,21 +87,17 @@ public struct Roster: Sendable {
     /// Rows in employee-id order: the order the planner finds changes in.
     public let idOrder: [Int]
 
+    /// `staffIndex` is the one validation made (`RosterParser.validate`).
     init(
         units: [UnitRecord], staff: [StaffRecord], unitsFile: String, staffFile: String, warnings: [RosterIssue],
-        staffIndex: [String: Int]? = nil
+        staffIndex: [String: Int]
     ) {
         self.units = units
         self.staff = staff
         self.unitsFile = unitsFile
         self.staffFile = staffFile
         self.warnings = warnings
-        self.staffIndex = staffIndex ?? {
-            var index: [String: Int] = [:]
-            index.reserveCapacity(staff.count)
-            for i in staff.indices where index[staff[i].employeeId] == nil { index[staff[i].employeeId] = i }
-            return index
-        }()
+        self.staffIndex = staffIndex
         self.idOrder = staff.indices.sorted { staff[$0].employeeId < staff[$1].employeeId }
     }
 
