@@ -121,10 +121,15 @@ struct RosterParserTests {
         #expect(found.count == expected.count, "\(found.joined(separator: "\n"))")
     }
 
-    @Test("a departed head, a missing required column, an empty file")
-    func moreErrors() {
-        let staff = "employee_id,full_name,unit_code,status\n001,Nguyễn Văn An,VP,departed\n003,Lê B,TTTT,active\n"
-        #expect(issues(staff: staff).contains("units.csv:2:5: head 001 Nguyễn Văn An of unit \"VP\" has departed"))
+    @Test("a departed head and a departed person in a unit merged away are warnings; a missing required column, an empty file are errors")
+    func moreErrors() throws {
+        let staff = "employee_id,full_name,unit_code,status\n001,Nguyễn Văn An,VP,departed\n003,Lê B,TTTT,active\n004,Lê C,TCDT,departed\n"
+        let r = try parse(staff: staff)
+        #expect(r.warnings.map(\.description) == [
+            "staff.csv:4:3: unit \"TCDT\" of departed 004 Lê C is not in the unit roster (a unit merged away?)",
+            "units.csv:2:5: head 001 Nguyễn Văn An of unit \"VP\" has departed: the unit mailbox is not handed over until the unit roster names a new head",
+        ])
+        #expect(issues(staff: staff + "005,Lê D,TCDT,active\n") == ["staff.csv:5:3: unit \"TCDT\" of 005 Lê D is not in the unit roster"])
         #expect(issues(staff: "employee_id,full_name\n001,A\n").contains { $0.hasPrefix("staff.csv:1:1: no unit_code column") })
         #expect(issues(staff: "").contains("staff.csv:1:1: the file is empty"))
         #expect(issues(staff: "employee_id,full_name,unit_code\n").contains("staff.csv:1:1: the file has a header and no rows"))

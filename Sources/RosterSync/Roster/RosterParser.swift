@@ -81,7 +81,7 @@ public struct RosterParser: Sendable {
         let staffIndex = validate(
             units: units?.records ?? [], unitsFile: unitsFile, unitColumns: units?.columns ?? [:],
             staff: staff?.records ?? [], staffFile: staffFile, staffColumns: staff?.columns ?? [:],
-            crossChecks: units != nil && staff != nil, issues: &issues)
+            crossChecks: units != nil && staff != nil, issues: &issues, warnings: &warnings)
         guard issues.isEmpty else { throw RosterValidationError(issues: issues.sorted()) }
         return Roster(
             units: units?.records ?? [], staff: staff?.records ?? [], unitsFile: unitsFile, staffFile: staffFile, warnings: warnings.sorted(),
@@ -228,7 +228,7 @@ public struct RosterParser: Sendable {
             if !id.isEmpty && !name.isEmpty && !unit.isEmpty {
                 out.append(StaffRecord(
                     employeeId: id, fullName: name, unitCode: unit, title: row.optional("title"), email: email, status: status,
-                    startDate: start, endDate: end, phone: row.optional("phone"), line: r.line))
+                    startDate: start, endDate: end, phone: row.optional("phone").map(PhoneNumber.canonical), line: r.line))
             }
         }
         warnings.append(contentsOf: found)
@@ -285,7 +285,7 @@ public struct RosterParser: Sendable {
 
     func validate(
         units: [UnitRecord], unitsFile: String, unitColumns uc: [String: Int], staff: [StaffRecord], staffFile: String,
-        staffColumns sc: [String: Int], crossChecks: Bool, issues: inout [RosterIssue]
+        staffColumns sc: [String: Int], crossChecks: Bool, issues: inout [RosterIssue], warnings: inout [RosterIssue]
     ) -> [String: Int] {
         func col(_ map: [String: Int], _ field: String) -> Int { (map[field] ?? 0) + 1 }
         var unitByCode: [String: UnitRecord] = [:]
@@ -334,7 +334,14 @@ public struct RosterParser: Sendable {
             }
             if crossChecks, !unitByCode.keys.contains(staff[index].unitCode) {  // not `== nil`: that copies the record
                 let p = staff[index]
-                issues.append(RosterIssue(file: staffFile, line: p.line, column: col(sc, "unit_code"), message: "unit \"\(p.unitCode)\" of \(p.employeeId) \(p.fullName) is not in the unit roster"))
+                // HR keeps departed staff with the code of their last unit, merged away or not:
+                // such a row changes nothing the roster needs a unit for (their mailbox, if any,
+                // is disabled where it is).
+                if p.status == .departed {
+                    warnings.append(RosterIssue(file: staffFile, line: p.line, column: col(sc, "unit_code"), message: "unit \"\(p.unitCode)\" of departed \(p.employeeId) \(p.fullName) is not in the unit roster (a unit merged away?)"))
+                } else {
+                    issues.append(RosterIssue(file: staffFile, line: p.line, column: col(sc, "unit_code"), message: "unit \"\(p.unitCode)\" of \(p.employeeId) \(p.fullName) is not in the unit roster"))
+                }
             }
             if let e = staff[index].email, let o = emailOwner.updateValue(index, forKey: e) {
                 emailOwner[e] = o
@@ -351,7 +358,9 @@ public struct RosterParser: Sendable {
             if person.unitCode != u.code {
                 issues.append(RosterIssue(file: unitsFile, line: u.line, column: col(uc, "head_employee_id"), message: "head \(head) \(person.fullName) of unit \"\(u.code)\" belongs to unit \"\(person.unitCode)\" (\(staffFile):\(person.line))"))
             } else if person.status == .departed {
-                issues.append(RosterIssue(file: unitsFile, line: u.line, column: col(uc, "head_employee_id"), message: "head \(head) \(person.fullName) of unit \"\(u.code)\" has departed"))
+                // HR updates the head column after the departure: until then the unit mailbox
+                // stays with whoever holds it.
+                warnings.append(RosterIssue(file: unitsFile, line: u.line, column: col(uc, "head_employee_id"), message: "head \(head) \(person.fullName) of unit \"\(u.code)\" has departed: the unit mailbox is not handed over until the unit roster names a new head"))
             }
         }
         return staffById
