@@ -71,14 +71,16 @@ struct Check: ParsableCommand {
         do {
             let schema = try conn.read("cn=Subschema", attributes: ["objectClasses", "attributeTypes"])
             let classes = schema?.strings("objectClasses") ?? []
-            let needed = ["rsAccount", "rsUnit"]
+            let needed = ["rsAccount", "rsUnit", "rsClosedMailbox"]
             let missing = needed.filter { name in !classes.contains { $0.contains("NAME '\(name)'") } }
             let hasMailLocal = (schema?.strings("attributeTypes") ?? []).contains { $0.contains("'mailLocalAddress'") }
             if missing.isEmpty && hasMailLocal {
-                report(true, "schema", "rostersync schema present (rsAccount, rsUnit; misc's mailLocalAddress)")
+                report(true, "schema", "rostersync schema present (rsAccount, rsUnit, rsClosedMailbox; misc's mailLocalAddress)")
             } else {
                 let what = (missing + (hasMailLocal ? [] : ["mailLocalAddress (misc.schema)"])).joined(separator: ", ")
-                report(false, "schema", "missing \(what): load schema/rostersync.ldif with `ldapadd -Y EXTERNAL -H ldapi:/// -f schema/rostersync.ldif`")
+                let update = missing == ["rsClosedMailbox"]
+                    ? " (a server with the schema of an earlier version: `schema/update-schema ldapi:///` on each provider)" : ""
+                report(false, "schema", "missing \(what): load schema/rostersync.ldif with `ldapadd -Y EXTERNAL -H ldapi:/// -f schema/rostersync.ldif`\(update)")
             }
         } catch {
             report(false, "schema", "cannot read cn=Subschema: \(error)")

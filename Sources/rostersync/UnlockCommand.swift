@@ -8,13 +8,18 @@ import RosterSync
 struct UnlockCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unlock",
-        abstract: "Reopen a mailbox locked for inactivity, at the unit's written request.",
+        abstract: "Reopen a mailbox locked or deleted for inactivity, at the unit's written request.",
         discussion: """
             Removes the lock of a mailbox that `sync` locked because nobody logged in for the \
             lock period, and exempts it from being locked again until --until (default: the lock \
             period from today), so its holder has time to log in. The reference of the unit's \
             request goes into the audit log. Disabled mailbox of departed staff are not reopened \
             here: HR lists the person as active again and the next sync enables it.
+
+            A mailbox deleted after 6 months without use (art. 9.3b) is remembered in the \
+            directory, so that its holder, still active in HR, gets no new mailbox by itself; \
+            naming its old address here removes that record, and the next sync creates the \
+            mailbox again with a new initial password (in a new notice).
 
             Exit codes: 0 reopened; 1 error (no such mailbox, not locked, directory unreachable).
             """)
@@ -44,8 +49,26 @@ struct UnlockCommand: ParsableCommand {
             let mail = address.lowercased()
             let found = try conn.search(base: config.directory.base.string, filter: .or([.equality("mail", mail), .equality("mailLocalAddress", mail)]),
                                         attributes: ["rsState", "rsStateSince", "employeeNumber", "cn"])
+            if found.isEmpty {
+                // Deleted for disuse: the record of the deletion is what keeps it from coming back.
+                let closed = try conn.search(base: config.directory.unitsBase.string, filter: .and([.equality("objectClass", "rsClosedMailbox"), .equality("rsClosedAddress", mail)]),
+                                             attributes: ["employeeNumber", "cn", "rsStateSince"])
+                guard let record = closed.first, closed.count == 1 else {
+                    throw Frontend.Failure(closed.isEmpty ? "no mailbox \(address) in \(config.directory.base), and none deleted for disuse" : "\(closed.count) records of deleted mailboxes name \(address): fix that first")
+                }
+                let id = record.string("employeeNumber")
+                let change = Change(
+                    kind: .enableAccount, dn: record.dn, employeeId: id, groupUnit: nil,
+                    subject: "\(id ?? "") \(record.string("cn") ?? address)",
+                    reason: "deleted for disuse, reopened at the unit's request (\(reason)): the next sync makes the mailbox again",
+                    attributes: [AttributeChange("rsClosedAddress", old: [mail], new: [])])
+                try conn.delete(record.dn, assertion: .equality("rsClosedAddress", mail))
+                state.audit([AuditRecord(time: Frontend.timestamp(), run: Frontend.runId(started), actor: Frontend.actor(force: false, reason: nil), change: change, result: "ok")])
+                Log.logger.notice("reopened \(address), deleted for disuse: the next sync makes the mailbox again, with a new initial password")
+                return
+            }
             guard let entry = found.first, found.count == 1 else {
-                throw Frontend.Failure(found.isEmpty ? "no mailbox \(address) in \(config.directory.base)" : "\(found.count) entries answer to \(address): fix that first")
+                throw Frontend.Failure("\(found.count) entries answer to \(address): fix that first")
             }
             guard entry.string("rsState") == "locked" else {
                 throw Frontend.Failure("\(address) is \(entry.string("rsState") ?? "not managed by rostersync"), not locked for inactivity")

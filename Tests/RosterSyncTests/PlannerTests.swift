@@ -175,7 +175,18 @@ struct PlannerTests {
         let entries = directory + [person("1", "annv", name: "Nguyễn Văn An", locked), person("2", "binhlv", name: "Lê Văn Bình", disabled)]
         // Locked only since September: not three months yet on 2026-11-29.
         #expect(kinds(plan(r, entries, asOf: "2026-11-29")) == ["deleteAccount 2"])
-        #expect(kinds(plan(r, entries, asOf: "2026-12-01")) == ["deleteAccount 1", "deleteAccount 2"])
+        // The deletion for disuse is remembered first, in a folder made for it (art. 9.3b).
+        let both = plan(r, entries, asOf: "2026-12-01")
+        #expect(kinds(both) == ["createContainer ou=Closed mailboxes,ou=units,dc=cema,dc=gov,dc=vn", "deleteAccount 1", "deleteAccount 2"])
+        let disuse = try #require(both.changes.first { $0.employeeId == "1" })
+        guard case let .add(record, attrs)? = disuse.operations.first, case .delete? = disuse.operations.last else {
+            Issue.record("the record of the deletion comes before the delete: \(disuse.operations)")
+            return
+        }
+        #expect(record == "employeeNumber=1,ou=Closed mailboxes,ou=units,dc=cema,dc=gov,dc=vn")
+        #expect(attrs.first { $0.name == "rsClosedAddress" }?.values == [Data("annv@cema.gov.vn".utf8)])
+        // A departure's deletion is not remembered: nothing would bring that mailbox back.
+        #expect(both.changes.first { $0.employeeId == "2" }?.operations.count == 1)
         // Before the retention the deletion is only scheduled.
         let early = plan(r, entries, asOf: "2026-06-01")
         #expect(early.changes.isEmpty)

@@ -35,10 +35,11 @@ struct ReportTests {
         func entry(_ dn: String, _ attrs: [String: [String]]) -> LDAPEntry {
             LDAPEntry(dn: dn, attributes: attrs.mapValues { $0.map { Data($0.utf8) } })
         }
-        func unit(_ code: String, _ ou: String, _ name: String, head: String?) -> LDAPEntry {
+        func unit(_ code: String, _ ou: String, _ name: String, head: String?, owner: String? = nil) -> LDAPEntry {
             var a: [String: [String]] = ["objectClass": ["organizationalUnit", "rsUnit"], "ou": [ou], "rsUnitCode": [code], "rsState": ["active"],
                                          "mail": ["\(ou)@cema.gov.vn"], "displayName": [name], "pwdLastSuccess": ["20260920080000Z"]]
             if let head { a["rsHeadEmployeeNumber"] = [head] }
+            if let owner { a["owner"] = ["\(owner),\(base)"] }
             return entry("ou=\(ou),\(base)", a)
         }
         func person(_ id: String, _ uid: String, _ name: String, ou: String, unit: String, title: String, state: String = "active", _ extra: [String: [String]] = [:]) -> LDAPEntry {
@@ -53,7 +54,7 @@ struct ReportTests {
             return entry("uid=\(uid),ou=\(ou),\(base)", a)
         }
         let entries = [
-            unit("VP", "vp", "Văn phòng Ủy ban", head: "000001"),
+            unit("VP", "vp", "Văn phòng Ủy ban", head: "000001", owner: "uid=annv,ou=vp"),
             unit("XSS", "xss", "<script>alert('x')</script> & Co", head: nil),
             person("000001", "annv", "Nguyễn Văn An", ou: "vp", unit: "VP", title: "Chánh Văn phòng", ["pwdLastSuccess": ["20260928101500Z"]]),
             person("000002", "ngocttb", "Trần Thị Bích Ngọc", ou: "vp", unit: "VP", title: "Chuyên viên", state: "locked",

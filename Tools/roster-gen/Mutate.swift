@@ -96,6 +96,20 @@ func runMutate() throws {
             m.intended.append(("handoverUnitMailbox", code))
         }
     }
+    // A rename moves the unit's whole subtree: each unit below whose head holds its mailbox
+    // has its `owner` DN follow (a handover sets it anyway).
+    if let renamed = m.intended.first(where: { $0.0 == "renameUnit" })?.1 {
+        var below: Set<String> = [renamed]
+        var grew = true
+        while grew {
+            grew = false
+            for u in m.units where u.parentCode.map(below.contains) ?? false && !below.contains(u.code) { below.insert(u.code); grew = true }
+        }
+        for u in m.units where u.code != renamed && below.contains(u.code) && u.status == .active && u.headEmployeeId != nil
+            && !m.intended.contains(where: { $0 == ("handoverUnitMailbox", u.code) }) {
+            m.intended.append(("updateUnit", u.code))
+        }
+    }
     let headsNow = Set(m.units.compactMap(\.headEmployeeId))
     let codes = m.units.filter { $0.status == .active }.map(\.code)
     // Departures.

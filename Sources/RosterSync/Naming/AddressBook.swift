@@ -76,7 +76,13 @@ public struct AddressBook: Sendable {
     /// - Parameters:
     ///   - reserved: local parts never assigned (postmaster…, the shared mailbox).
     ///   - existing: what the directory holds (empty before the first sync).
-    public init(roster: Roster, domain: String, pattern: LocalPartPattern, reserved: [String], existing: consuming Existing = Existing()) {
+    ///   - shared: the agency's shared mailbox (art. 8). Reserved, except for the one unit whose
+    ///     mailbox column names it (the agency itself as HR's root unit), when no other entry
+    ///     holds it.
+    public init(
+        roster: Roster, domain: String, pattern: LocalPartPattern, reserved: [String], shared: String? = nil,
+        existing: consuming Existing = Existing()
+    ) {
         let n = roster.staff.count
         staffIndex = roster.staffIndex
         // Taken out of `existing` (consumed) so that filling it in does not copy 100,000 slices.
@@ -99,11 +105,27 @@ public struct AddressBook: Sendable {
 
         // 1. What is already held keeps its address: the directory first, then HR's emails.
         let unitRows = Dictionary(roster.units.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
-        for (code, local) in existing.units {  // order-free: each step depends on its own row only
-            guard let row = unitRows[code] else { continue }
-            taken.insert(Substring(local))  // a renamed unit's old address lives on as an alias: never reissued
-            // The mailbox column asking for another address is how HR renames a unit mailbox.
-            if let wanted = row.mailbox.map({ LocalPartPattern.sanitize(Self.localPart($0, domain: domain).map(String.init) ?? $0) }), wanted != local {
+        // A renamed unit's old address lives on as an alias: never reissued.
+        for local in existing.units.values { taken.insert(Substring(local)) }
+        let shared = shared?.lowercased()
+        var sharedFree = shared.map { s in
+            let local = Substring(s)
+            guard !held.contains(local), !existing.units.values.contains(s) else { return false }
+            return !held.isEmpty || !(existing.people.values.contains(s) || locals.contains { $0 == local })
+        } ?? false
+        // The unit mailbox a row asks for, when it can have it: free, or the shared mailbox
+        // that nobody holds.
+        func obtainable(_ wanted: String) -> Bool { wanted == shared ? sharedFree : !isTaken(Substring(wanted)) }
+        for code in existing.units.keys.sorted() {
+            guard let row = unitRows[code], let local = existing.units[code] else { continue }
+            // The mailbox column asking for another address is how HR renames a unit mailbox;
+            // an address it cannot have (held by another entry) leaves the unit as it is, so
+            // an unchanged row never renames it.
+            if let wanted = Self.wantedMailbox(row, domain: domain), wanted != local, obtainable(wanted) {
+                if wanted == shared { sharedFree = false }
+                units[code] = wanted
+                unitOrigin[code] = .new
+                taken.insert(Substring(wanted))
                 continue
             }
             units[code] = local
@@ -123,8 +145,14 @@ public struct AddressBook: Sendable {
         // 2. Units: the mailbox column, else derived from the name; they come before people
         //    so a unit's natural address is never lost to a person's.
         for u in roster.units.sorted(by: { $0.code < $1.code }) where units[u.code] == nil {
-            let wanted = u.mailbox.map { m in LocalPartPattern.sanitize(Self.localPart(m, domain: domain).map(String.init) ?? m) } ?? derivedUnitMailbox(u.name)
-            let local = Self.free(wanted) { isTaken(Substring($0)) }
+            let wanted = Self.wantedMailbox(u, domain: domain) ?? derivedUnitMailbox(u.name)
+            let local: String
+            if wanted == shared && sharedFree {
+                local = wanted
+                sharedFree = false
+            } else {
+                local = Self.free(wanted) { isTaken(Substring($0)) }
+            }
             units[u.code] = local
             unitOrigin[u.code] = .new
             taken.insert(Substring(local))
@@ -147,6 +175,11 @@ public struct AddressBook: Sendable {
         }
         self.locals = locals
         self.origins = origins
+    }
+
+    /// The local part a unit row's `mailbox` column asks for, if it names one.
+    static func wantedMailbox(_ u: UnitRecord, domain: String) -> String? {
+        u.mailbox.map { m in LocalPartPattern.sanitize(localPart(m, domain: domain).map(String.init) ?? m) }
     }
 
     /// The part of `address` before `@domain` (domain in lower case), by bytes and without a

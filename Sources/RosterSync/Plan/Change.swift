@@ -5,13 +5,15 @@ public enum ChangeKind: String, Sendable, CaseIterable, Codable, Comparable {
     case createUnit, updateUnit, renameUnit, moveUnit, dissolveUnit
     case createAccount, updateAccount, moveAccount, adoptAccount
     case disableAccount, enableAccount, deleteAccount, lockAccount, handoverUnitMailbox
+    /// A folder the agent's own records need (the records of mailboxes deleted for disuse).
+    case createContainer
     case orphan
 
     /// The order changes are applied in: parents before children, renames and moves before
     /// the changes inside them, deletions and dissolutions last.
     public var phase: Int {
         switch self {
-        case .createUnit, .renameUnit, .moveUnit: 0
+        case .createContainer, .createUnit, .renameUnit, .moveUnit: 0
         case .updateUnit, .handoverUnitMailbox: 2
         case .adoptAccount: 3
         case .moveAccount: 4

@@ -6,8 +6,16 @@ import LDAPModel
 public struct DirectorySnapshot: Sendable {
     public var units: [DirectoryUnit]
     public var accounts: [DirectoryAccount]
+    /// Records of mailboxes deleted for disuse (art. 9.3b), by employee id.
+    public var closures: [String: DirectoryClosure] = [:]
+    /// Whether the folder of those records (`closedMailboxes`) exists.
+    public var hasClosedFolder = false
     /// Entries whose DN could not be read: left alone (counted by `plan --timings`).
     public var others: [String]
+
+    /// The RDN of the folder, in the units base, that holds the records of mailboxes deleted
+    /// for disuse. A space and capitals: no unit's `ou` (a sanitized local part) can clash.
+    public static let closedFolderRDN = DN.RDN(type: "ou", value: "Closed mailboxes")
 
     /// The attributes the planner reads, operational ones included, in slot order.
     public static let attributes = Slot.allCases.map { "\($0)" }
@@ -23,7 +31,7 @@ public struct DirectorySnapshot: Sendable {
         case objectClass, uid, cn, sn, givenName, displayName, mail, mailLocalAddress, employeeNumber
         case departmentNumber, title, telephoneNumber, owner, rsUnitCode, rsState, rsStateSince
         case rsLockExemptUntil, rsExpiringAlias, rsHeadEmployeeNumber, pwdLastSuccess, authTimestamp
-        case createTimestamp
+        case createTimestamp, rsClosedAddress
     }
 
     public init(units: [DirectoryUnit] = [], accounts: [DirectoryAccount] = [], others: [String] = []) {
@@ -114,7 +122,17 @@ public struct DirectorySnapshot: Sendable {
             accounts.append(DirectoryAccount(parent: parent, rdn: rdn, entry: e, managed: has("rsaccount")))
             return
         }
+        if has("rsclosedmailbox") {
+            if let id = e.first(.employeeNumber) {
+                closures[id] = DirectoryClosure(dn: parent.child(rdn), employeeId: id, address: e.first(.rsClosedAddress)?.lowercased(), since: e.day(.rsStateSince))
+            }
+            return
+        }
         guard parent.isWithin(unitsBase), has("organizationalunit") else { return }  // groups, roles…: not the agent's
+        if parent == unitsBase, rdn == Self.closedFolderRDN {
+            hasClosedFolder = true
+            return
+        }
         let dn = parent.child(rdn)
         units.append(DirectoryUnit(dn: dn, entry: e, managed: has("rsunit")))
     }
@@ -135,6 +153,14 @@ extension UnitRecord {
     func directoryEntry(_ byCode: [String: DirectoryUnit]) -> DirectoryUnit? {
         byCode[code] ?? previousCode.flatMap { byCode[$0] }
     }
+}
+
+/// The record of a mailbox deleted for disuse: its holder gets no new one until reopened.
+public struct DirectoryClosure: Sendable {
+    public var dn: DN
+    public var employeeId: String
+    public var address: String?
+    public var since: Day?
 }
 
 /// Lifecycle states of a managed entry (`rsState`).

@@ -10,7 +10,7 @@ extension Plan {
         func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
         func marker(_ k: ChangeKind) -> String {
             switch k {
-            case .createUnit, .createAccount, .adoptAccount, .enableAccount: paint("+", "32")
+            case .createContainer, .createUnit, .createAccount, .adoptAccount, .enableAccount: paint("+", "32")
             case .updateUnit, .updateAccount, .handoverUnitMailbox: paint("~", "33")
             case .renameUnit, .moveUnit, .moveAccount: paint(">", "36")
             case .disableAccount, .lockAccount, .deleteAccount, .dissolveUnit: paint("-", "31")

@@ -100,6 +100,8 @@ private struct PlanBuilder {
     let staffOrder: [Int]
     /// Units whose roster row takes effect later.
     var pendingUnits = Set<String>()
+    /// Managed units the unit roster no longer lists: dissolved.
+    var vanishedUnits: [DirectoryUnit] = []
     let protected: Set<DN>
 
     init(_ input: PlannerInput) {
@@ -117,6 +119,9 @@ private struct PlanBuilder {
             roster: Roster(units: [], staff: [], unitsFile: "", staffFile: "", warnings: [], staffIndex: [:]), domain: input.config.mail.domain,
             pattern: input.config.mail.pattern, reserved: [])
     }
+
+    /// Where the records of mailboxes deleted for disuse live.
+    var closedFolder: DN { cfg.directory.unitsBase.child(DirectorySnapshot.closedFolderRDN) }
 
     func isProtected(_ dn: DN) -> Bool { protected.contains { dn.isWithin($0) } }
 
@@ -226,11 +231,17 @@ private struct PlanBuilder {
         }
         // Units the roster no longer lists keep their addresses too: never reissued.
         let rosterCodes = Set(roster.units.map(\.code))
-        let unitsTaken = snapshot.units.filter { u in u.code.map { !rosterCodes.contains($0) } ?? true }.compactMap { local($0.mail) }
+        // So do units' aliases (a renamed unit's old address, while it still delivers), and
+        // the addresses of mailboxes deleted for disuse (their holders may be reopened).
         existing.held = heldTask.wait()
+        for c in snapshot.closures.values { if let l = localSlice(c.address) { existing.held.insert(l) } }
+        for u in snapshot.units {
+            if u.code.map({ !rosterCodes.contains($0) }) ?? true, let l = localSlice(u.mail) { existing.held.insert(l) }
+            for alias in u.aliases { if let l = localSlice(alias) { existing.held.insert(l) } }
+        }
         book = AddressBook(
             roster: roster, domain: domain, pattern: cfg.mail.pattern,
-            reserved: cfg.mail.reserved + [cfg.mail.sharedMailbox] + unitsTaken, existing: existing)
+            reserved: cfg.mail.reserved + [cfg.mail.sharedMailbox], shared: cfg.mail.sharedMailbox, existing: existing)
     }
 
     // MARK: - Units
@@ -369,7 +380,7 @@ private struct PlanBuilder {
                     operations: [.modify(dn: dn.string, modifications: mods, assertion: .equality("rsUnitCode", dir.code ?? u.code))]),
                     pending: pending, due: u.effectiveDate)
             }
-            if let head = u.headEmployeeId, head != dir.headEmployeeId {
+            if let head = u.headEmployeeId, head != dir.headEmployeeId, !(input.roster.person(head).flatMap(departure).map { $0 <= asOf } ?? false) {
                 let headName = input.roster.person(head)?.fullName ?? head
                 let oldName = dir.headEmployeeId.map { input.roster.person($0)?.fullName ?? $0 }
                 let owner = finalDN(head)?.string
@@ -389,10 +400,15 @@ private struct PlanBuilder {
             guard let dir = u.directoryEntry(dirUnitByCode), let dn = unitDN[u.code] else { continue }
             planUnitInactivity(u, dir, dn: dn)
         }
-        // Managed units the roster does not know at all: reported, never changed.
+        // Managed units the roster does not know at all: dissolved (planDissolutions) when
+        // their code is theirs alone; without a code, or with a shared one, reported only.
         let known = Set(input.roster.units.flatMap { [$0.code] + ($0.previousCode.map { [$0] } ?? []) })
         for d in input.snapshot.units where d.managed && !isProtected(d.dn) && !(d.code.map(known.contains) ?? false) {
-            orphan(d.dn, code: d.code, why: "a managed unit (code \(d.code ?? "none")) that is not in the unit roster: left alone")
+            if let code = d.code, dirUnitByCode[code]?.dn == d.dn {
+                vanishedUnits.append(d)
+            } else {
+                orphan(d.dn, code: d.code, why: "a managed unit (code \(d.code ?? "none")) that is not in the unit roster: left alone")
+            }
         }
         for d in input.snapshot.units where !d.managed && d.dn.isDescendant(of: cfg.directory.unitsBase) && !isProtected(d.dn) {
             orphan(d.dn, code: nil, why: "an organizational unit rostersync does not manage: left alone")
@@ -486,6 +502,15 @@ private struct PlanBuilder {
             guard acctIndex >= 0 else {
                 // No mailbox yet.
                 if let leaving, leaving <= asOf { continue }
+                // Deleted for disuse (art. 9.3b): not made again until the unit asks.
+                if !input.snapshot.closures.isEmpty, let closed = input.snapshot.closures[p.employeeId] {
+                    let address = closed.address ?? "their mailbox"
+                    disputes.append(Dispute(
+                        dn: closed.dn.string, employeeId: p.employeeId,
+                        reason: "\(subject): \(address) was deleted for disuse" + (closed.since.map { " on \($0)" } ?? "")
+                            + " (art. 9.3b); made again only at the unit's written request: rostersync unlock \(closed.address ?? "ADDRESS") --reason …"))
+                    continue
+                }
                 guard let unit = unitDN[p.unitCode], let local = book.people[p.employeeId] else { continue }
                 let dn = unit.child(type: "uid", value: local)
                 var attrs: [LDAPAttribute] = [
@@ -530,7 +555,9 @@ private struct PlanBuilder {
             }
             if let leaving {
                 planLeaving(p, acct, dn: dn, due: leaving, reason: "departed" + (p.endDate.map { " on \($0)" } ?? ""))
-                continue
+                // Leaving later: until then they are staff like any other, moved and updated
+                // with their unit (else a merge of their unit could never complete).
+                if leaving <= asOf { continue }
             }
             if acct.managed && acct.state == .disabled {
                 add(Change(
@@ -638,7 +665,7 @@ private struct PlanBuilder {
     /// True when the account already holds every value `personAttributes` would give it,
     /// found without building them (most of 100,000 people on most days).
     func unchanged(_ p: StaffRecord, _ a: DirectoryAccount, skipping: Set<String>) -> Bool {
-        guard sameBytes(a.cn, p.fullName), sameBytes(a.displayName, p.fullName), sameBytes(a.title, p.title), sameBytes(a.phone, p.phone),
+        guard sameBytes(a.cn, p.fullName), sameBytes(a.displayName, p.fullName), sameBytes(a.title, p.title), PhoneNumber.same(a.phone, p.phone),
               skipping.contains("departmentNumber") || sameBytes(a.unitCode, p.unitCode)
         else { return false }
         let names = wantedNames(p)
@@ -665,6 +692,8 @@ private struct PlanBuilder {
         for (name, wanted) in personAttributes(p) where !skipping.contains(name) {
             let now = current(name)
             guard !sameBytes(now, wanted.first) || wanted.count > 1 else { continue }
+            // A number re-typed in another notation is the same number.
+            if name == "telephoneNumber", PhoneNumber.same(now, wanted.first) { continue }
             let old = now.map { [$0] } ?? []
             attrs.append(AttributeChange(name, old: old, new: wanted))
             mods.append(wanted.isEmpty ? .delete(name) : .replace(name, wanted))
@@ -687,7 +716,8 @@ private struct PlanBuilder {
     mutating func planUnitInactivity(_ u: UnitRecord, _ d: DirectoryUnit, dn: DN) {
         guard d.managed, d.state == .active else { return }
         if let exempt = d.lockExemptUntil, exempt > asOf { return }
-        let last = [d.lastLogin, d.mail.flatMap { input.lastLogins[$0] }].compactMap { $0 }.max()
+        // The mail server logs the address used: a renamed unit's old one counts too.
+        let last = ([d.lastLogin, d.mail.flatMap { input.lastLogins[$0] }] + d.aliases.map { input.lastLogins[$0] }).compactMap { $0 }.max()
         guard let since = last ?? d.created, cfg.policy.lockAfter.after(since) <= asOf else { return }
         let words = last == nil ? "never logged in since the unit mailbox was created on \(since)" : "no login since \(since)"
         add(Change(
@@ -704,7 +734,7 @@ private struct PlanBuilder {
     mutating func planInactivity(_ p: StaffRecord, _ a: DirectoryAccount, dn: @autoclosure () -> DN) {
         guard p.status == .active else { return }
         if let exempt = a.lockExemptUntil, exempt > asOf { return }
-        let fromCSV = input.lastLogins.isEmpty ? nil : a.mail.flatMap { input.lastLogins[$0] }
+        let fromCSV = input.lastLogins.isEmpty ? nil : a.aliases.reduce(a.mail.flatMap { input.lastLogins[$0] }) { Day.later($0, input.lastLogins[$1]) }
         let last = Day.later(a.lastLogin, fromCSV)
         guard let since = last ?? a.created else { return }
         let never = last == nil
@@ -727,21 +757,102 @@ private struct PlanBuilder {
             let lockedSince = a.stateSince ?? asOf
             let lockedLongEnough = lockedSince.adding(days: cfg.policy.deleteUnusedAfter.approximateDays - cfg.policy.lockAfter.approximateDays) <= asOf
             guard cfg.policy.deleteUnusedAfter.after(since) <= asOf, lockedLongEnough else { return }
+            // The deletion is remembered first (a run killed in between deletes on the next
+            // run): the person stays active in HR, and must not get a new mailbox by itself.
+            var ops: [PlannedOperation] = []
+            if input.snapshot.closures[p.employeeId] == nil {
+                ops.append(.add(dn: closedFolder.child(type: "employeeNumber", value: p.employeeId).string, attributes: [
+                    LDAPAttribute("objectClass", ["rsClosedMailbox"]),
+                    LDAPAttribute("employeeNumber", p.employeeId),
+                    LDAPAttribute("cn", p.fullName),
+                    LDAPAttribute("rsStateSince", asOf.generalizedTime),
+                    LDAPAttribute("rsStateReason", "deleted for disuse: \(words)"),
+                    LDAPAttribute("rsUnitCode", p.unitCode),
+                ] + (a.mail.map { [LDAPAttribute("rsClosedAddress", $0)] } ?? [])))
+            }
+            ops.append(.delete(dn: target, assertion: .and([identity, .equality("rsState", EntryState.locked.rawValue)])))
             add(Change(
                 kind: .deleteAccount, dn: target, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode, subject: subject,
-                reason: "\(words) (more than \(cfg.policy.deleteUnusedAfter)), locked since \(lockedSince): deleted (backed up first)",
-                operations: [.delete(dn: target, assertion: .and([identity, .equality("rsState", EntryState.locked.rawValue)]))]),
+                reason: "\(words) (more than \(cfg.policy.deleteUnusedAfter)), locked since \(lockedSince): deleted (backed up first); "
+                    + "not made again until the unit asks (art. 9.3b)",
+                operations: ops),
                 pending: false, due: nil)
         case .disabled:
             return
         }
     }
 
+    // MARK: - Owners
+
+    /// Every unit's `owner` names its head's entry as it is after the run: a head who moved,
+    /// or whose unit was renamed or moved, is followed there; a head whose entry this run
+    /// deletes (or that is gone) is no longer named. A handover sets it already.
+    mutating func planOwners() {
+        let handedOver = Set(changes.lazy.filter { $0.kind == .handoverUnitMailbox }.compactMap(\.unitCode))
+        var heads: [String: (unit: UnitRecord, dir: DirectoryUnit, dn: DN, head: String)] = [:]
+        for u in input.roster.units where u.status == .active && !pendingUnits.contains(u.code) && !handedOver.contains(u.code) {
+            guard let dir = u.directoryEntry(dirUnitByCode), let dn = unitDN[u.code], let head = u.headEmployeeId ?? dir.headEmployeeId else { continue }
+            heads[u.code] = (u, dir, dn, head)
+        }
+        guard !heads.isEmpty else { return }
+        // What this run does to the heads' entries.
+        let ids = Set(heads.values.map(\.head))
+        var after: [String: DN?] = [:]
+        for c in changes {
+            guard let id = c.employeeId, ids.contains(id) else { continue }
+            switch c.kind {
+            case .moveAccount: after[id] = c.newDN.flatMap { try? DN($0) }
+            case .createAccount: after[id] = try? DN(c.dn)
+            case .deleteAccount: after[id] = .some(nil)
+            default: continue
+            }
+        }
+        for code in heads.keys.sorted() {
+            guard let (u, dir, dn, head) = heads[code] else { continue }
+            let wanted: DN?
+            if let known = after[head] {
+                wanted = known
+            } else if let k = input.roster.staffIndex[head] {
+                let i = accountOf[k]
+                wanted = i >= 0 ? effective(input.snapshot.accounts[i].dn) : nil  // no entry, none made
+            } else if let a = input.snapshot.accounts.first(where: { $0.employeeId == head }) {
+                wanted = effective(a.dn)  // a head the staff roster no longer lists
+            } else {
+                wanted = nil
+            }
+            let current = dir.owner.flatMap { try? DN($0) }
+            guard wanted != current, !(wanted == nil && dir.owner == nil) else { continue }
+            let mod: LDAPModification = wanted.map { .replace("owner", [$0.string]) } ?? .delete("owner")
+            let attr = AttributeChange("owner", old: dir.owner.map { [$0] } ?? [], new: wanted.map { [$0.string] } ?? [])
+            let name = input.roster.person(head)?.fullName ?? head
+            let why = wanted == nil ? "the holder \(name)'s mailbox no longer exists" : "the holder \(name)'s entry is now \(wanted!.string)"
+            // One modify per unit: joined to the unit's update when it has one.
+            if let j = changes.firstIndex(where: { $0.kind == .updateUnit && $0.unitCode == u.code }),
+               case let .modify(mdn, mods, assertion)? = changes[j].operations.first {
+                changes[j].operations[0] = .modify(dn: mdn, modifications: mods + [mod], assertion: assertion)
+                changes[j].attributes.append(attr)
+                changes[j].reason += "; " + why
+                continue
+            }
+            add(Change(
+                kind: .updateUnit, dn: dn.string, unitCode: u.code, groupUnit: u.code, subject: unitLabel(u.code), reason: why,
+                attributes: [attr], operations: [.modify(dn: dn.string, modifications: [mod], assertion: .equality("rsUnitCode", dir.code ?? u.code))]),
+                pending: false, due: nil)
+        }
+    }
+
     // MARK: - Dissolutions
 
     mutating func planDissolutions() {
+        // Units to dissolve: those the unit roster marks dissolved, and managed units it no
+        // longer lists at all (HR shows a merge by dropping the merged unit's row).
+        var ending: [(code: String, dir: DirectoryUnit, effective: Day?, why: String)] = []
+        for u in input.roster.units where u.status == .dissolved {
+            if let dir = u.directoryEntry(dirUnitByCode) { ending.append((u.code, dir, u.effectiveDate, "dissolved in the unit roster")) }
+        }
+        for d in vanishedUnits { ending.append((d.code ?? "", d, nil, "no longer in the unit roster (merged or dissolved)")) }
         // The count of what is left in each unit matters only to a unit being dissolved.
-        guard input.roster.units.contains(where: { $0.status == .dissolved }) else { return }
+        guard !ending.isEmpty else { return }
         // What will be below each unit once the plan is applied.
         var remaining: [String: Int] = [:]
         func count(_ dn: DN) { if let parent = dn.parent { remaining[parent.normalized, default: 0] += 1 } }
@@ -752,36 +863,50 @@ private struct PlanBuilder {
             let made = c.kind == .createUnit ? c.unitCode.flatMap { unitDN[$0] } : c.employeeId.flatMap(finalDN)
             if let d = made { count(d); placed.insert(d.normalized) }
         }
-        // People with an account end up in their roster unit: counted there, no DN built.
+        // People who stay with an account end up in their roster unit: counted there, no DN
+        // built. Every other entry stays where it is (effective), unless this run deletes it.
         var withAccount: [String: Int] = [:]
-        for (k, i) in accountOf.enumerated() where i >= 0 { withAccount[input.roster.staff[k].unitCode, default: 0] += 1 }
-        for (code, n) in withAccount { if let unit = unitDN[code] { remaining[unit.normalized, default: 0] += n } }
-        for (i, a) in input.snapshot.accounts.enumerated() where !matched.contains(i) && !deleted.contains(effective(a.dn).string) { count(effective(a.dn)) }
+        var followsRoster = Marks()
+        for (k, i) in accountOf.enumerated() where i >= 0 {
+            let p = input.roster.staff[k]
+            if let leaving = departure(p), leaving <= asOf { continue }
+            guard let unit = unitDN[p.unitCode] else { continue }
+            withAccount[unit.normalized, default: 0] += 1
+            followsRoster.insert(i)
+        }
+        for (unit, n) in withAccount { remaining[unit, default: 0] += n }
+        for (i, a) in input.snapshot.accounts.enumerated() where !followsRoster.contains(i) {
+            let e = effective(a.dn)
+            if !deleted.contains(e.string) { count(e) }
+        }
         for u in input.snapshot.units { let e = effective(u.dn); if !placed.contains(e.normalized) { count(e) } }
-        for u in unitsByDepth().reversed() where u.status == .dissolved {
-            guard let dir = u.directoryEntry(dirUnitByCode) else { continue }
-            let dn = effective(dir.dn)
-            let pending = u.effectiveDate.map { $0 > asOf } ?? false
-            let active = input.roster.staff.filter { $0.unitCode == u.code && departure($0) == nil }.count
+        // Children first, so a parent emptied by its children's deletion is deleted too.
+        let order = ending.map { (effective($0.dir.dn), $0) }.sorted { ($0.0.rdns.count, $1.0.normalized) > ($1.0.rdns.count, $0.0.normalized) }
+        for (dn, unit) in order {
+            let (code, dir, effectiveDate, why) = unit
+            let pending = effectiveDate.map { $0 > asOf } ?? false
+            let active = input.roster.staff.filter { p in p.unitCode == code && (departure(p).map { $0 > asOf } ?? true) }.count
+            let label = unitByCode[code] != nil ? unitLabel(code) : "\(dir.name ?? dn.rdn?.value ?? code) (\(code))"
             if active > 0 {
-                disputes.append(Dispute(dn: dn.string, employeeId: nil, reason: "\(unitLabel(u.code)) is dissolved in the unit roster but \(active) active people still belong to it: not dissolved"))
+                disputes.append(Dispute(dn: dn.string, employeeId: nil, reason: "\(label) is \(why) but \(active) active people still belong to it: not dissolved"))
                 continue
             }
-            let assertion = Filter.equality("rsUnitCode", dir.code ?? u.code)
+            let assertion = Filter.equality("rsUnitCode", dir.code ?? code)
             let left = remaining[dn.normalized] ?? 0
+            let when = effectiveDate.map { " (effective \($0))" } ?? ""
             if left == 0 {
                 add(Change(
-                    kind: .dissolveUnit, dn: dn.string, unitCode: u.code, groupUnit: u.code, subject: unitLabel(u.code),
-                    reason: "dissolved in the unit roster" + (u.effectiveDate.map { " (effective \($0))" } ?? "") + "; nothing is left in it: the unit entry is deleted (backed up first)",
-                    operations: [.delete(dn: dn.string, assertion: assertion)]), pending: pending, due: u.effectiveDate)
-                if let p = dn.parent { remaining[p.normalized, default: 1] -= 1 }
+                    kind: .dissolveUnit, dn: dn.string, unitCode: code, groupUnit: code, subject: label,
+                    reason: why + when + "; nothing is left in it: the unit entry is deleted (backed up first)",
+                    operations: [.delete(dn: dn.string, assertion: assertion)]), pending: pending, due: effectiveDate)
+                if let p = dn.parent, !pending { remaining[p.normalized, default: 1] -= 1 }
             } else if dir.state != .disabled {
                 add(Change(
-                    kind: .dissolveUnit, dn: dn.string, unitCode: u.code, groupUnit: u.code, subject: unitLabel(u.code),
-                    reason: "dissolved in the unit roster" + (u.effectiveDate.map { " (effective \($0))" } ?? "") + "; its mailbox is disabled, the entry is deleted once the \(left) entries left in it are gone",
+                    kind: .dissolveUnit, dn: dn.string, unitCode: code, groupUnit: code, subject: label,
+                    reason: why + when + "; its mailbox is disabled, the entry is deleted once the \(left) entries left in it are gone",
                     attributes: [AttributeChange("rsState", old: [dir.state.rawValue], new: [EntryState.disabled.rawValue])],
                     operations: [.modify(dn: dn.string, modifications: Planner.stateModifications(to: .disabled, on: asOf, reason: "unit dissolved"),
-                                         assertion: assertion)]), pending: pending, due: u.effectiveDate)
+                                         assertion: assertion)]), pending: pending, due: effectiveDate)
             }
         }
     }
@@ -811,6 +936,16 @@ private struct PlanBuilder {
         }
         planUnitContents()
         planPeople()
+        // The folder of deletion records, made before the first deletion for disuse needs it.
+        if !input.snapshot.hasClosedFolder, changes.contains(where: { $0.kind == .deleteAccount && $0.operations.count > 1 }) {
+            let dn = closedFolder.string
+            add(Change(
+                kind: .createContainer, dn: dn, groupUnit: nil, subject: DirectorySnapshot.closedFolderRDN.value,
+                reason: "the folder that remembers mailboxes deleted for disuse (art. 9.3b), so they are not made again by themselves",
+                operations: [.add(dn: dn, attributes: [LDAPAttribute("objectClass", ["organizationalUnit"]), LDAPAttribute("ou", DirectorySnapshot.closedFolderRDN.value)])]),
+                pending: false, due: nil)
+        }
+        planOwners()
         planDissolutions()
     }
 

@@ -55,7 +55,8 @@ public struct OverdueReport: Sendable {
     ///   - rosterDay: the day the staff roster file was last written (when nothing else says).
     public init(_ input: ReportInput, firstSeen: [String: Day], rosterDay: Day, calendar: WorkCalendar) {
         asOf = input.asOf
-        let withAccount = Set(input.snapshot.accounts.compactMap(\.employeeId))
+        // Deleted for disuse (art. 9.3b) is not overdue: made again only at the unit's request.
+        let withAccount = Set(input.snapshot.accounts.compactMap(\.employeeId)).union(input.snapshot.closures.keys)
         let adopted = Set(input.plan.changes.filter { $0.kind == .adoptAccount }.compactMap(\.employeeId))
         let unitNames = Dictionary(input.roster.units.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
         let allowed = input.config.policy.newMailboxWorkingDays
