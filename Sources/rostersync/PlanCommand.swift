@@ -96,7 +96,7 @@ extension Frontend {
             return d
         } ?? today()
         let encoding = config.rosters.encoding == "auto" ? nil : RosterEncoding(name: config.rosters.encoding)
-        let parser = RosterParser(unitColumns: config.rosters.unitColumns, staffColumns: config.rosters.staffColumns)
+        let parser = RosterParser(unitColumns: config.rosters.unitColumns, staffColumns: config.rosters.staffColumns, domain: config.mail.domain)
         // The rosters are read on the other core while this one reads the directory.
         let pending = SideTask { try loadRoster(units: unitsPath, staff: staffPath, encoding: encoding, parser: parser) }
         let lastLogins = try config.policy.lastLoginFile.map(readLastLogins) ?? [:]

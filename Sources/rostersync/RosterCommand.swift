@@ -50,10 +50,10 @@ struct RosterCommand: ParsableCommand {
         let loaded = try Frontend.failing(outcome: "nothing was done") {
             try Frontend.loadRoster(
                 units: unitsPath, staff: staffPath, encoding: encodingName == "auto" ? nil : RosterEncoding(name: encodingName),
-                parser: RosterParser(unitColumns: cfg?.rosters.unitColumns ?? [:], staffColumns: cfg?.rosters.staffColumns ?? [:]))
+                parser: RosterParser(unitColumns: cfg?.rosters.unitColumns ?? [:], staffColumns: cfg?.rosters.staffColumns ?? [:], domain: cfg?.mail.domain))
         }
         let mail = cfg?.mail ?? Config.Mail.defaults
-        let book = AddressBook(roster: loaded.roster, domain: mail.domain, pattern: mail.pattern, reserved: mail.reserved + [mail.sharedMailbox])
+        let book = AddressBook(roster: loaded.roster, domain: mail.domain, pattern: mail.pattern, reserved: mail.reserved + [mail.sharedMailbox], shared: mail.sharedMailbox)
         let view = RosterView(roster: loaded.roster, book: book, domain: mail.domain, encodings: loaded.encodings)
         switch format {
         case .text: print(view.text(), terminator: "")

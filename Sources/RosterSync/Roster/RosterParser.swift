@@ -6,10 +6,46 @@ public struct RosterParser: Sendable {
     /// `["employee_id": ["Số hiệu CB"]]`. Matched like the built-in aliases.
     public var unitColumns: [String: [String]]
     public var staffColumns: [String: [String]]
+    /// The mail domain (`mail.domain`), when known: an `email` or `mailbox` in another
+    /// domain is then an error instead of being ignored.
+    public var domain: String?
 
-    public init(unitColumns: [String: [String]] = [:], staffColumns: [String: [String]] = [:]) {
+    public init(unitColumns: [String: [String]] = [:], staffColumns: [String: [String]] = [:], domain: String? = nil) {
         self.unitColumns = unitColumns
         self.staffColumns = staffColumns
+        self.domain = domain?.lowercased()
+    }
+
+    /// The most characters a field may hold. Generous for real data (the longest unit name
+    /// of the agency is ~70 characters), small enough that a pasted document or a runaway
+    /// cell never reaches the directory, the audit log or a plan.
+    static let maxLength: [String: Int] = [
+        "employee_id": 32, "head_employee_id": 32, "unit_code": 32, "parent_code": 32, "previous_code": 32,
+        "full_name": 128, "unit_name": 256, "title": 128, "phone": 32, "email": 254, "mailbox": 254,
+        "status": 64, "start_date": 32, "end_date": 32, "effective_date": 32,
+    ]
+
+    /// Ids and codes name entries and go into DNs and filters: letters, digits and `. _ - /`
+    /// only (ASCII), so a pasted DN fragment or a filter wildcard is refused, not escaped away.
+    static func isIdentifier(_ s: String) -> Bool {
+        s.utf8.allSatisfy { b in
+            (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) || b == 0x2E || b == 0x5F || b == 0x2D || b == 0x2F
+        }
+    }
+
+    /// A unit's `mailbox` column: a local part (`[a-z0-9._-]`, at most 30) or an address in
+    /// `domain`; nil when it is neither.
+    static func mailboxLocal(_ value: String, domain: String?) -> String? {
+        var local = Substring(value)
+        if let at = value.firstIndex(of: "@") {
+            if let domain, value[value.index(after: at)...] != domain { return nil }
+            local = value[..<at]
+        }
+        guard !local.isEmpty, local.count <= LocalPartPattern.maxLength,
+              local.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D }),
+              local.first != ".", local.last != "."
+        else { return nil }
+        return String(local)
     }
 
     // Built-in header aliases, written as `headerKey` leaves them (lower case, no accents,
@@ -173,14 +209,25 @@ public struct RosterParser: Sendable {
         var cache: [String: UnitStatus?] = [:]
         let cols = readRows(text, file: file, aliases: Self.unitAliases, extra: unitColumns, required: ["unit_code", "unit_name"], issues: &issues) { r, cols, issues in
             var row = Row(record: r, columns: cols, file: file)
-            let code = row.required("unit_code", issues: &issues)
+            let rawCode = row.required("unit_code", issues: &issues)
+            let code = rawCode.isEmpty ? "" : row.identifier("unit_code", rawCode) ?? ""
             let name = row.required("unit_name", issues: &issues)
             let status: UnitStatus = row.enumerated("status", Self.unitStatuses, default: .active, allowed: "active, dissolved", cache: &cache, issues: &issues)
+            var mailbox = row.optional("mailbox")?.lowercased()
+            if let m = mailbox, Self.mailboxLocal(m, domain: domain) == nil {
+                row.problems.append(row.issue("mailbox", "mailbox \"\(m)\" is not a local part ([a-z0-9._-], at most \(LocalPartPattern.maxLength))"
+                    + (domain.map { " or an address @\($0)" } ?? " or an address")))
+                mailbox = nil
+            }
+            let parent = row.identifier("parent_code", row.optional("parent_code"))
+            let head = row.identifier("head_employee_id", row.optional("head_employee_id"))
+            let previous = row.identifier("previous_code", row.optional("previous_code"))
             let unit = UnitRecord(
-                code: code, name: name, parentCode: row.optional("parent_code"), mailbox: row.optional("mailbox")?.lowercased(),
-                headEmployeeId: row.optional("head_employee_id"), previousCode: row.optional("previous_code"), status: status,
+                code: code, name: name, parentCode: parent, mailbox: mailbox,
+                headEmployeeId: head, previousCode: previous, status: status,
                 effectiveDate: row.date("effective_date", issues: &issues), line: r.line)
-            if !code.isEmpty && !name.isEmpty { out.append(unit) }
+            issues.append(contentsOf: row.problems)
+            if !code.isEmpty && !name.isEmpty && row.problems.isEmpty { out.append(unit) }
         }
         return cols.map { (out, $0) }
     }
@@ -193,9 +240,11 @@ public struct RosterParser: Sendable {
         var found: [RosterIssue] = []
         let cols = readRows(text, file: file, aliases: Self.staffAliases, extra: staffColumns, required: ["employee_id", "full_name", "unit_code"], issues: &issues) { r, cols, issues in
             var row = Row(record: r, columns: cols, file: file)
-            let id = row.required("employee_id", issues: &issues)
+            let rawId = row.required("employee_id", issues: &issues)
+            let id = rawId.isEmpty ? "" : row.identifier("employee_id", rawId) ?? ""
             var name = row.required("full_name", issues: &issues)
-            let unit = row.required("unit_code", issues: &issues)
+            let rawUnit = row.required("unit_code", issues: &issues)
+            let unit = rawUnit.isEmpty ? "" : row.identifier("unit_code", rawUnit) ?? ""
             let status: StaffStatus = row.enumerated("status", Self.staffStatuses, default: .active, allowed: "active, departed, on_leave", cache: &statusCache, issues: &issues)
             let start = row.date("start_date", issues: &issues)
             let end = row.date("end_date", issues: &issues)
@@ -205,6 +254,10 @@ public struct RosterParser: Sendable {
             var email = row.optional("email").map(Self.lowercased)
             if let e = email, !Self.isEmailAddress(e) {
                 issues.append(row.issue("email", "\"\(e)\" is not an e-mail address (ASCII local@domain)"))
+                email = nil
+            } else if let e = email, let domain, !e.hasSuffix("@" + domain) {
+                // Never replaced silently by a made-up address: HR must say which one.
+                issues.append(row.issue("email", "\"\(e)\" is not in the mail domain \(domain): leave the column empty for a new address, or correct it"))
                 email = nil
             }
             // An all-capitals export ("NGUYỄN VĂN AN") is a formatting habit, not the name.
@@ -225,10 +278,13 @@ public struct RosterParser: Sendable {
                     break
                 }
             }
-            if !id.isEmpty && !name.isEmpty && !unit.isEmpty {
+            let phone = row.optional("phone").map(PhoneNumber.canonical)
+            let title = row.optional("title")
+            issues.append(contentsOf: row.problems)
+            if !id.isEmpty && !name.isEmpty && !unit.isEmpty && row.problems.isEmpty {
                 out.append(StaffRecord(
-                    employeeId: id, fullName: name, unitCode: unit, title: row.optional("title"), email: email, status: status,
-                    startDate: start, endDate: end, phone: row.optional("phone").map(PhoneNumber.canonical), line: r.line))
+                    employeeId: id, fullName: name, unitCode: unit, title: title, email: email, status: status,
+                    startDate: start, endDate: end, phone: phone, line: r.line))
             }
         }
         warnings.append(contentsOf: found)
@@ -384,18 +440,42 @@ private struct Row {
     let record: CSVRecord
     let columns: Columns
     let file: String
+    /// Values refused as they were read (control characters, too long): reported with the
+    /// row's other issues, and the field counts as empty.
+    var problems: [RosterIssue] = []
 
     func issue(_ field: String, _ message: String) -> RosterIssue {
         RosterIssue(file: file, line: record.line, column: (columns[field] ?? 0) + 1, message: message)
     }
 
-    func value(_ field: String) -> String? {
+    mutating func value(_ field: String) -> String? {
         guard let i = columns[field], i < record.fields.count else { return nil }
-        let v = RosterParser.clean(record.fields[i])
+        let raw = record.fields[i]
+        // A control character (NUL, a stray escape…) is no part of a name, a code or a date.
+        if let bad = raw.unicodeScalars.firstIndex(where: { $0.value < 0x20 && $0 != "\t" && $0 != "\n" && $0 != "\r" || $0.value == 0x7F }) {
+            let offset = raw.unicodeScalars.distance(from: raw.unicodeScalars.startIndex, to: bad)
+            problems.append(issue(field, "\(field) holds a control character (U+\(String(format: "%04X", raw.unicodeScalars[bad].value))) at character \(offset + 1)"))
+            return nil
+        }
+        let v = RosterParser.clean(raw)
+        if let limit = RosterParser.maxLength[field], v.count > limit {
+            problems.append(issue(field, "\(field) is \(v.count) characters long, more than \(limit): \"\(v.prefix(24))…\""))
+            return nil
+        }
         return v.isEmpty ? nil : v
     }
 
-    func optional(_ field: String) -> String? { value(field) }
+    /// An id or a code: `isIdentifier`, else an issue and nil.
+    mutating func identifier(_ field: String, _ value: String?) -> String? {
+        guard let value else { return nil }
+        guard RosterParser.isIdentifier(value) else {
+            problems.append(issue(field, "\(field) \"\(value)\" may hold only letters, digits and . _ - / (no spaces, commas or wildcards)"))
+            return nil
+        }
+        return value
+    }
+
+    mutating func optional(_ field: String) -> String? { value(field) }
 
     mutating func required(_ field: String, issues: inout [RosterIssue]) -> String {
         guard let v = value(field) else {
@@ -405,7 +485,7 @@ private struct Row {
         return v
     }
 
-    func date(_ field: String, issues: inout [RosterIssue]) -> Day? {
+    mutating func date(_ field: String, issues: inout [RosterIssue]) -> Day? {
         guard let v = value(field) else { return nil }
         guard let d = Day(parsing: v) else {
             issues.append(issue(field, "\(field) \"\(v)\" is not a date (write 2026-09-30 or 30/09/2026)"))
@@ -414,7 +494,7 @@ private struct Row {
         return d
     }
 
-    func enumerated<T>(_ field: String, _ values: [String: T], default d: T, allowed: String, cache: inout [String: T?], issues: inout [RosterIssue]) -> T {
+    mutating func enumerated<T>(_ field: String, _ values: [String: T], default d: T, allowed: String, cache: inout [String: T?], issues: inout [RosterIssue]) -> T {
         guard let v = value(field) else { return d }
         let found: T?
         if let cached = cache[v] { found = cached } else {
