@@ -167,6 +167,23 @@ struct PlannerTests {
         #expect(plan(r, entries, asOf: "2026-03-31").changes.isEmpty)
     }
 
+    @Test("a staff file whose ids were renumbered is recognised: each new id paired with the account whose id left")
+    func renumbered() throws {
+        let entries = directory + [person("000001", "annv", name: "Nguyễn Văn An"), person("000002", "binhlv", name: "Lê Văn Bình"),
+                                   person("000003", "cuongtv", name: "Trần Văn Cường", unit: "PC", ou: "pc")]
+        // Excel dropped the leading zeros; one person really left and another joined.
+        let r = try roster(staff: "employee_id,full_name,unit_code\n1,Nguyễn Văn An,VP\n2,Lê Văn Bình,VP\n000004,Trần Văn Cường,VP\n")
+        let p = plan(r, entries)
+        #expect(p.renumbered.map { "\($0.oldId)→\($0.newId)" } == ["000001→1", "000002→2"])
+        #expect(p.text().contains("Renumbered? 2 new employee ids"))
+        // Carried by the saved plan, so that apply stops too.
+        let back = try Plan.parse(json: Data(p.json().utf8))
+        #expect(back.renumbered == p.renumbered)
+        // People who left and others who joined with other names: nothing of the kind.
+        let real = try roster(staff: "employee_id,full_name,unit_code\n000009,Phạm Thị Dung,VP\n")
+        #expect(plan(real, entries).renumbered.isEmpty)
+    }
+
     @Test("unused 6 months deletes, but only after 3 months locked; a departed account is deleted after the retention")
     func deletions() throws {
         let r = try roster(staff: "employee_id,full_name,unit_code,status,end_date\n1,Nguyễn Văn An,VP,active,\n2,Lê Văn Bình,VP,departed,2026-01-31\n")

@@ -148,6 +148,25 @@ public struct Plan: Sendable {
     /// How many entries rostersync manages in the directory read (the safety thresholds'
     /// percentages are of this).
     public var managedEntries: Int = 0
+    /// New employee ids whose people look like existing accounts whose ids are gone (same
+    /// name, same unit): a staff file renumbered (a prefix added, Excel's dropped leading
+    /// zeros) rather than people leaving and others joining. The thresholds stop such a plan.
+    public var renumbered: [Renumbering] = []
 
     public var counts: [ChangeKind: Int] { Dictionary(grouping: changes, by: \.kind).mapValues(\.count) }
+}
+
+/// An account whose employee id seems to have changed in the staff roster.
+public struct Renumbering: Sendable, Hashable {
+    public var oldId: String
+    public var newId: String
+    public var name: String
+    public var unitCode: String
+    public init(oldId: String, newId: String, name: String, unitCode: String) {
+        self.oldId = oldId
+        self.newId = newId
+        self.name = name
+        self.unitCode = unitCode
+    }
+
 }

@@ -44,6 +44,12 @@ extension Plan {
                 out += "  \(c.due?.description ?? "          ")  \(c.kind.rawValue.padding(toLength: 19, withPad: " ", startingAt: 0)) \(c.subject): \(c.reason)  [\(label(c.groupUnit))]\n"
             }
         }
+        if !renumbered.isEmpty {
+            out += "\nRenumbered? \(renumbered.count) new employee ids have the name and unit of an account whose id left the staff roster"
+                + " (a prefix added? leading zeros dropped by a spreadsheet?): check the staff file's ids before syncing\n"
+            for r in renumbered.prefix(20) { out += "  \(r.oldId) → \(r.newId)  \(r.name)  [\(label(r.unitCode))]\n" }
+            if renumbered.count > 20 { out += "  … and \(renumbered.count - 20) more\n" }
+        }
         if !disputes.isEmpty {
             out += "\nLeft alone (disputed)\n"
             for d in disputes { out += "  \(d.dn): \(d.reason)\n" }
@@ -100,7 +106,9 @@ extension Plan {
             ("disputes", .array(disputes.map { .object([("dn", .string($0.dn)), ("employeeId", .optional($0.employeeId)), ("reason", .string($0.reason))]) })),
             ("units", .object(unitNames.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
             ("managedEntries", .int(managedEntries)),
-        ]).rendered() + "\n"
+        ] + (renumbered.isEmpty ? [] : [("renumbered", .array(renumbered.map {
+            .object([("oldId", .string($0.oldId)), ("newId", .string($0.newId)), ("name", .string($0.name)), ("unitCode", .string($0.unitCode))])
+        }))])).rendered() + "\n"
     }
 
     // MARK: - LDIF, for ldapmodify

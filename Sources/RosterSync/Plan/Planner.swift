@@ -949,6 +949,25 @@ private struct PlanBuilder {
         planDissolutions()
     }
 
+    /// New ids that look like existing accounts renumbered: a creation whose person has the
+    /// name and unit of exactly one managed account that no roster row claims any more.
+    func renumberings() -> [Renumbering] {
+        let creations = changes.filter { $0.kind == .createAccount }
+        guard !creations.isEmpty else { return [] }
+        var gone: [String: [Int]] = [:]
+        for (i, a) in input.snapshot.accounts.enumerated() where a.managed && !matched.contains(i) && a.state != .disabled {
+            if let cn = a.cn, let unit = a.unitCode, let id = a.employeeId, input.roster.staffIndex[id] == nil { gone[cn + "\u{0}" + unit, default: []].append(i) }
+        }
+        guard !gone.isEmpty else { return [] }
+        var out: [Renumbering] = []
+        for c in creations {
+            guard let id = c.employeeId, let p = input.roster.person(id), let list = gone[p.fullName + "\u{0}" + p.unitCode], list.count == 1,
+                  let old = input.snapshot.accounts[list[0]].employeeId else { continue }
+            out.append(Renumbering(oldId: old, newId: id, name: p.fullName, unitCode: p.unitCode))
+        }
+        return out.sorted { $0.newId < $1.newId }
+    }
+
     func finish() -> Plan {
         func keep(_ c: Change) -> Bool { input.units.isEmpty || (c.groupUnit.map(input.units.contains) ?? false) }
         // Sort keys computed once per change (a DN parse per comparison was most of the time
@@ -976,6 +995,7 @@ private struct PlanBuilder {
             disputes: disputes.sorted { $0.dn < $1.dn },
             unitNames: Dictionary(input.roster.units.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a }))
         plan.managedEntries = input.snapshot.accounts.filter(\.managed).count + input.snapshot.units.filter(\.managed).count
+        plan.renumbered = renumberings().filter { input.units.isEmpty || input.units.contains($0.unitCode) }
         return plan
     }
 }
