@@ -160,9 +160,43 @@ public final class LDAPConnection {
         try conn.configureTLS()
         if options.tls == .startTLS {
             let rc = ldap_start_tls_s(handle, nil, nil)
-            if rc != 0 { throw conn.handleError(rc, operation: "StartTLS", dn: nil) }
+            if rc != 0 { throw conn.tlsFailure(conn.handleError(rc, operation: "StartTLS", dn: nil)) }
+        } else if uri.lowercased().hasPrefix("ldaps:") {
+            // The handshake now, not inside the bind, so that a certificate that does not
+            // verify is told apart from a server that is down.
+            let rc = ldap_connect(handle)
+            if rc != 0 { throw conn.tlsFailure(conn.handleError(rc, operation: "TLS handshake", dn: nil)) }
         }
         return conn
+    }
+
+    /// libldap says only "Connect error" when the server's certificate does not verify.
+    /// Whether that is why is asked of the server once more with verification off (no
+    /// credentials are sent on that connection, nothing is read from it): if the handshake
+    /// then succeeds, the certificate was the problem, and the error says so.
+    private func tlsFailure(_ error: LDAPError) -> LDAPError {
+        guard options.verifyCertificates else { return error }
+        var probeOptions = options
+        probeOptions.verifyCertificates = false
+        var handle: OpaquePointer?
+        guard ldap_initialize(&handle, uri) == 0, let handle else { return error }
+        let probe = LDAPConnection(ld: handle, uri: uri, options: probeOptions)
+        var version: Int32 = LDAP_VERSION3
+        ldap_set_option(handle, LDAP_OPT_PROTOCOL_VERSION, &version)
+        var net = options.connectTimeout.asTimeval
+        ldap_set_option(handle, LDAP_OPT_NETWORK_TIMEOUT, &net)
+        var op = options.operationTimeout.asTimeval
+        ldap_set_option(handle, LDAP_OPT_TIMEOUT, &op)
+        guard (try? probe.configureTLS()) != nil else { return error }
+        let rc = options.tls == .startTLS ? ldap_start_tls_s(handle, nil, nil) : ldap_connect(handle)
+        guard rc == 0 else { return error }
+        let host = URLComponents(string: uri)?.host ?? uri
+        let against = options.caFile.map { "the CA in \($0)" } ?? "the system's CA certificates"
+        return LDAPError(
+            code: error.code,
+            message: "the server's certificate did not verify against \(against): it is signed by another CA, expired, "
+                + "or not issued for \(host) (set directory.tls.ca_file to the CA that signed it; tls.verify: false only for a test server)",
+            operation: error.operation, dn: nil, uri: uri)
     }
 
     /// libldap reads each message of an ldapi or TCP connection with two read(2) calls and

@@ -401,6 +401,8 @@ struct LDAPConnectionTests {
             for options in [LDAPConnectionOptions(uris: [s.ldapURI], tls: .startTLS), LDAPConnectionOptions(uris: [s.ldapsURI])] {
                 let e = #expect(throws: LDAPError.self) { _ = try LDAPConnection.connect(options, credentials: creds) }
                 #expect(e?.code == .connectError || e?.code == .serverDown, "\(String(describing: e))")
+                // Said plainly: the certificate, not the server, is the problem.
+                #expect(e?.description.contains("the server's certificate did not verify against the system's CA certificates") == true, "\(String(describing: e))")
             }
             // Verification off (a flag in the config) accepts it.
             let unverified = try LDAPConnection.connect(

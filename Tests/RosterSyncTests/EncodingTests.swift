@@ -101,11 +101,24 @@ struct EncodingTests {
         for name in ["cp1258", "tcvn3", "vni", "--encoding"] { #expect(text.contains(name), "\(text)") }
     }
 
-    @Test("invalid UTF-8 declared as UTF-8 is an error with the byte offset")
+    @Test("invalid UTF-8 declared as UTF-8 is an error naming line and column")
     func invalidUTF8() {
-        let bytes = Array("Họ tên".utf8) + [0xC3, 0x28]
+        let bytes = Array("mã,tên\n1,Họ tên".utf8) + [0xC3, 0x28]
         let e = #expect(throws: EncodingError.self) { _ = try TextDecoder.decode(bytes, as: .utf8, file: "s.csv") }
-        #expect(e?.description.contains("byte offset \(Array("Họ tên".utf8).count)") == true)
+        #expect(e?.description.hasPrefix("s.csv: line 2, column 9: byte 0xC3 is not valid UTF-8") == true, "\(String(describing: e))")
+    }
+
+    @Test("a UTF-8 file with one bad byte is not taken for a legacy encoding: the bad byte is named")
+    func brokenUTF8Detected() throws {
+        var text = "employee_id,full_name,unit_code\n"
+        for i in 1...20 { text += "\(i),Nguyễn Thị Hương Giang,VP\n" }
+        var bytes = Array(text.utf8)
+        bytes += Array("21,Trần Văn ".utf8) + [0xE1] + Array("n,VP\n".utf8)  // a truncated ấ
+        let e = #expect(throws: EncodingError.self) { _ = try TextDecoder.decode(bytes, declared: nil, file: "s.csv") }
+        #expect(e?.description.hasPrefix("s.csv: line 22, column 13: byte 0xE1 is not valid UTF-8 (the rest of the file is UTF-8") == true, "\(String(describing: e))")
+        // Real legacy files still decode.
+        let legacy = TextDecoder.encode(text, as: .tcvn3)
+        #expect(try TextDecoder.decode(legacy, declared: nil, file: "s.csv").encoding == .tcvn3)
     }
 
     @Test("encoding names people write are understood")

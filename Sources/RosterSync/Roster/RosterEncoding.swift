@@ -65,6 +65,9 @@ public enum TextDecoder {
             // Legacy Vietnamese text practically never forms valid multi-byte UTF-8.
             return DecodedText(text: nfc(s), encoding: .utf8, how: "valid UTF-8")
         }
+        // Mostly well-formed UTF-8 with a stray byte (a bad copy, a field pasted from another
+        // file) is broken UTF-8, not a legacy encoding: say where.
+        if let where_ = brokenUTF8(bytes) { throw EncodingError(file: file, message: where_) }
         // A legacy single-byte encoding: read it each way and keep the one that reads as Vietnamese.
         let sample = Array(bytes.prefix(256 * 1024))
         var scored: [(RosterEncoding, Double, String)] = []
@@ -90,8 +93,8 @@ public enum TextDecoder {
         case .utf8:
             let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
             guard let s = String(validating: body, as: UTF8.self) else {
-                let offset = firstInvalidUTF8(body)
-                throw EncodingError(file: file, message: "not valid UTF-8 (byte offset \(offset)); if it is a legacy Vietnamese file, say --encoding cp1258, tcvn3 or vni")
+                throw EncodingError(file: file, message: invalidUTF8Message(bytes, bomLength: bytes.count - body.count)
+                    + "; if it is a legacy Vietnamese file, say --encoding cp1258, tcvn3 or vni")
             }
             return nfc(s)
         case .utf16:
@@ -171,6 +174,39 @@ public enum TextDecoder {
         let sample = bytes.prefix(4096)
         guard sample.count >= 8 else { return false }
         return sample.filter { $0 == 0 }.count * 4 >= sample.count  // a quarter or more NULs
+    }
+
+    /// "line L, column C: byte 0xNN is not valid UTF-8" for the first bad byte of `bytes`.
+    static func invalidUTF8Message(_ bytes: [UInt8], bomLength: Int = 0) -> String {
+        let body = Array(bytes.dropFirst(bomLength))
+        let offset = firstInvalidUTF8(body)
+        let lineStart = body[..<offset].lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+        let line = body[..<offset].filter { $0 == 0x0A }.count + 1
+        let column = String(decoding: body[lineStart..<offset], as: UTF8.self).count + 1
+        return "line \(line), column \(column): byte 0x\(String(format: "%02X", offset < body.count ? body[offset] : 0)) is not valid UTF-8"
+    }
+
+    /// The message for a file that is UTF-8 but for a few bytes, or nil. Legacy Vietnamese
+    /// text makes almost no well-formed multi-byte sequences; UTF-8 Vietnamese makes one per
+    /// accented letter. Ten well-formed ones per bad byte is far from either.
+    static func brokenUTF8(_ bytes: [UInt8]) -> String? {
+        var good = 0, bad = 0, i = 0
+        let n = min(bytes.count, 1 << 20)
+        while i < n {
+            let b = bytes[i]
+            if b < 0x80 { i += 1; continue }
+            let len = b >= 0xF0 && b < 0xF5 ? 4 : b >= 0xE0 ? 3 : b >= 0xC2 && b < 0xE0 ? 2 : 0
+            if len > 0, i + len <= bytes.count, String(validating: bytes[i..<(i + len)], as: UTF8.self) != nil {
+                good += 1
+                i += len
+            } else {
+                bad += 1
+                i += 1
+            }
+        }
+        guard bad > 0, good >= 10 * bad else { return nil }
+        return invalidUTF8Message(bytes, bomLength: bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0)
+            + " (the rest of the file is UTF-8: \(good) well-formed characters, \(bad) bad byte\(bad == 1 ? "" : "s")); fix the file, or say --encoding"
     }
 
     static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int {
