@@ -92,13 +92,14 @@ struct StateFolder {
         sync()
     }
 
-    /// Every entry at `dns` with all its user attributes, as LDIF `ldapadd` restores;
-    /// returns the file, or nil when there was nothing to back up.
+    /// Every entry at `dns` (their DNs before the run: `Backup.entriesBeforeRun`) with all
+    /// its user attributes, as LDIF `ldapadd` restores, parents first; returns the file, or nil
+    /// when there was nothing to back up. An entry that is not there stops the run before any
+    /// write: a destructive change never goes ahead without its backup.
     func backup(runId: String, dns: [String], conn: LDAPConnection) throws -> String? {
         guard !dns.isEmpty else { return nil }
         let dir = path + "/backups/" + runId
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
-        // Read pipelined, written in the plan's order; a read that fails stops the run before
+        // Read pipelined, written in the given order; a read that fails stops the run before
         // any write (nothing destructive without its backup).
         var entries = [LDAPEntry?](repeating: nil, count: dns.count)
         var failure: LDAPError?
@@ -109,6 +110,12 @@ struct StateFolder {
             }
         }
         if let failure { throw failure }
+        let missing = dns.indices.filter { entries[$0] == nil }.map { dns[$0] }
+        guard missing.isEmpty else {
+            throw Frontend.Failure("no entry at \(missing.count) of the \(dns.count) DNs to back up (\(missing.prefix(3).joined(separator: "; "))\(missing.count > 3 ? "; …" : "")): "
+                + "the directory changed since it was read; nothing was written, run again")
+        }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         var out = "version: 1\n"
         for e in entries {
             guard let e else { continue }

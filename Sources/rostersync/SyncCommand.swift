@@ -100,7 +100,7 @@ extension Frontend {
         lap("passwords and notices (\(credentials.count))")
         // Backups of what destructive changes touch, before the first write.
         let backup = try Frontend.failing(outcome: "nothing was done") {
-            try state.backup(runId: runId, dns: plan.changes.filter { $0.kind.isDestructive }.map(\.dn), conn: conn)
+            try state.backup(runId: runId, dns: Backup.entriesBeforeRun(plan.changes), conn: conn)
         }
 
         lap("backup")

@@ -1,0 +1,110 @@
+import Foundation
+import LDAPClient
+import LDAPModel
+import SlapdHarness
+import Testing
+
+/// A small directory: unit UB (mailbox `uyban`), VP below it, four people.
+struct SmallRosters {
+    let dir: String
+    let units: String
+    let staff: String
+
+    static let unitHeader = "unit_code,unit_name,parent_code,mailbox,head_employee_id,status\r\n"
+    static let staffHeader = "employee_id,full_name,unit_code,title,email,status,start_date,end_date,phone\r\n"
+
+    init(_ s: Slapd, name: String = "small") throws {
+        dir = s.dir + "/" + name
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        units = dir + "/units.csv"
+        staff = dir + "/staff.csv"
+        try write(ubMailbox: "uyban", ubHead: "000001", departed: [])
+    }
+
+    /// Rewrites both rosters: UB's mailbox and head, and who has left (today).
+    func write(ubMailbox: String, ubHead: String, departed: Set<String>, departedOn: String = dayString(offset: 0)) throws {
+        try (Self.unitHeader + "UB,Ủy ban,,\(ubMailbox),\(ubHead),active\r\nVP,Văn phòng,UB,,000002,active\r\n")
+            .write(toFile: units, atomically: true, encoding: .utf8)
+        var rows = Self.staffHeader
+        for (id, name, unit) in [("000001", "Nguyễn Văn An", "UB"), ("000002", "Trần Thị Bình", "VP"), ("000003", "Lê Văn Cường", "VP"), ("000004", "Phạm Thị Dung", "UB")] {
+            let gone = departed.contains(id)
+            rows += "\(id),\(name),\(unit),Chuyên viên,,\(gone ? "departed" : "active"),2020-01-01,\(gone ? departedOn : ""),\r\n"
+        }
+        try rows.write(toFile: staff, atomically: true, encoding: .utf8)
+    }
+}
+
+/// The backups folder's runs, oldest first.
+func backupRuns(_ s: Slapd) throws -> [String] {
+    try FileManager.default.contentsOfDirectory(atPath: s.dir + "/state/backups").sorted()
+}
+
+/// The DNs of an LDIF file (plain or base64 `dn::`).
+func ldifDNs(_ path: String) throws -> [String] {
+    try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").compactMap { line -> String? in
+        if line.hasPrefix("dn:: ") { return Data(base64Encoded: String(line.dropFirst(5))).map { String(decoding: $0, as: UTF8.self) } }
+        if line.hasPrefix("dn: ") { return String(line.dropFirst(4)) }
+        return nil
+    }
+}
+
+/// Every initial password handed out so far, by address (from the notices).
+func initialPasswords(_ s: Slapd) throws -> [String: String] {
+    var out: [String: String] = [:]
+    let notices = s.dir + "/state/notices"
+    for run in try FileManager.default.contentsOfDirectory(atPath: notices) {
+        for f in try FileManager.default.contentsOfDirectory(atPath: "\(notices)/\(run)") {
+            let lines = try String(contentsOfFile: "\(notices)/\(run)/\(f)", encoding: .utf8).split(separator: "\n")
+            for (i, l) in lines.enumerated() where l.contains("Địa chỉ hộp thư:") && i + 1 < lines.count {
+                if let a = l.split(separator: " ").last, let p = lines[i + 1].split(separator: " ").last { out[String(a)] = String(p) }
+            }
+        }
+    }
+    return out
+}
+
+func dnOfMail(_ s: Slapd, _ mail: String) throws -> String? {
+    let out = try s.tool("ldapsearch", ["-LLL", "-o", "ldif_wrap=no", "-b", s.suffix, "(mail=\(mail))", "1.1"])
+    return ldifLinesDN(out.stdout)
+}
+
+func ldifLinesDN(_ text: String) -> String? {
+    guard let line = text.split(separator: "\n").first else { return nil }
+    if line.hasPrefix("dn:: ") { return Data(base64Encoded: String(line.dropFirst(5))).map { String(decoding: $0, as: UTF8.self) } }
+    return line.hasPrefix("dn: ") ? String(line.dropFirst(4)) : nil
+}
+
+/// The result of a simple bind: nil when it succeeded, else the LDAP error.
+func bindError(_ s: Slapd, dn: String, password: String) -> LDAPError? {
+    do {
+        _ = try LDAPConnection.connect(LDAPConnectionOptions(uris: [s.ldapURI]), credentials: .simple(dn: dn, password: Secret(password)))
+        return nil
+    } catch let e as LDAPError {
+        return e
+    } catch {
+        return LDAPError(code: .other, message: "\(error)", operation: "bind", dn: dn)
+    }
+}
+
+@Suite("backups and restore against a real slapd")
+struct BackupRestoreTests {
+    @Test("a unit renamed in the run that disables a person below it: the backup holds both entries at their DNs before the run")
+    func backupReadsEntriesWhereTheyWereBeforeTheRun() throws {
+        try withSlapd { s in
+            let r = try SmallRosters(s)
+            let sc = try Scenario(s, units: r.units, staff: r.staff)
+            let first = try rostersync(["sync", "--config", sc.config])
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(try backupRuns(s).isEmpty)
+            try r.write(ubMailbox: "uybandt", ubHead: "000001", departed: ["000003"])
+            let second = try rostersync(["sync", "--config", sc.config])
+            #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
+            #expect(second.stdout.contains("did renameUnit") && second.stdout.contains("did disableAccount"))
+            let run = try #require(try backupRuns(s).last)
+            let dns = try ldifDNs(s.dir + "/state/backups/\(run)/entries.ldif")
+            #expect(dns.count == 2, "\(dns)")
+            #expect(dns.allSatisfy { $0.contains("ou=uyban,ou=units,") }, "read where they were before the run: \(dns)")
+            #expect(dns.contains { $0.hasPrefix("uid=") }, "the disabled person is in the backup: \(dns)")
+        }
+    }
+}
