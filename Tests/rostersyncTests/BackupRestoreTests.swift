@@ -107,4 +107,42 @@ struct BackupRestoreTests {
             #expect(dns.contains { $0.hasPrefix("uid=") }, "the disabled person is in the backup: \(dns)")
         }
     }
+
+    @Test("a deleted disabled account restored from its backup with ldapadd keeps its lock: the old password is refused")
+    func ldapaddOfBackupKeepsLock() throws {
+        try withSlapd { s in
+            let (dn, password, run) = try deleteDepartedPerson(s)
+            let add = try s.tool("ldapadd", ["-c", "-f", s.dir + "/state/backups/\(run)/entries.ldif"])
+            #expect(add.stderr.contains("Already exists") || add.status == 0, "\(add.stderr)")
+            let back = try s.tool("ldapsearch", ["-LLL", "-b", dn, "-s", "base", "rsState", "pwdAccountLockedTime"])
+            #expect(back.stdout.contains("rsState: disabled") && back.stdout.contains("pwdAccountLockedTime: 000001010000Z"), "\(back.stdout)")
+            let e = bindError(s, dn: dn, password: password)
+            #expect(e?.code == .invalidCredentials, "a disabled account restored must not bind: \(String(describing: e))")
+        }
+    }
+
+    /// Syncs the small rosters, disables 000003 (departed), then deletes it 200 days on; returns
+    /// its DN, its initial password and the deletion run's backup.
+    func deleteDepartedPerson(_ s: Slapd) throws -> (dn: String, password: String, run: String) {
+        let r = try SmallRosters(s)
+        let sc = try Scenario(s, units: r.units, staff: r.staff)
+        #expect(try rostersync(["sync", "--config", sc.config]).status == 0)
+        let passwords = try initialPasswords(s)
+        // Whose is 000003's mailbox.
+        let found = try s.tool("ldapsearch", ["-LLL", "-o", "ldif_wrap=no", "-b", s.suffix, "(employeeNumber=000003)", "mail"])
+        let mail = try #require(found.stdout.split(separator: "\n").first { $0.hasPrefix("mail: ") }?.dropFirst(6)).description
+        let dn = try #require(ldifLinesDN(found.stdout))
+        let password = try #require(passwords[mail])
+        #expect(bindError(s, dn: dn, password: password) == nil, "the initial password binds")
+        try r.write(ubMailbox: "uyban", ubHead: "000001", departed: ["000003"])
+        let disable = try rostersync(["sync", "--config", sc.config])
+        #expect(disable.status == 0 && disable.stdout.contains("did disableAccount"), "\(disable.stdout)\(disable.stderr)")
+        #expect(bindError(s, dn: dn, password: password)?.code == .invalidCredentials, "disabled: refused")
+        let before = try backupRuns(s)
+        let del = try rostersync(["sync", "--config", sc.config, "--as-of", dayString(offset: 200)])
+        #expect(del.status == 0 && del.stdout.contains("did deleteAccount"), "\(del.stdout)\(del.stderr)")
+        let run = try #require(Set(try backupRuns(s)).subtracting(before).first)
+        #expect(try s.tool("ldapsearch", ["-LLL", "-b", dn, "-s", "base", "1.1"]).status == 32, "deleted")
+        return (dn, password, run)
+    }
 }

@@ -3,6 +3,14 @@ import LDAPModel
 
 /// What a run backs up.
 public enum Backup {
+    /// Operational attributes a search for `*` leaves out and an add accepts (slapd 2.5,
+    /// checked): backed up so that a restored entry comes back in its state, locked when it
+    /// was (`pwdAccountLockedTime`), to change its password when it had to (`pwdReset`).
+    public static let restorableOperational = ["pwdAccountLockedTime", "pwdReset", "pwdPolicySubentry", "pwdStartTime", "pwdEndTime"]
+    /// Operational attributes slapd sets itself and refuses in an add without the Relax
+    /// Rules control: kept in the backup as comments (`# pwdLastSuccess: …`), for the record.
+    public static let recordedOperational = ["pwdLastSuccess", "authTimestamp", "createTimestamp", "pwdChangedTime"]
+
     /// The DN before the run of every entry a destructive change touches, once each, parents
     /// first. A change's `dn` is where its entry is once the plan's earlier unit renames and
     /// moves (and the entry's own move) are applied; those are undone here, latest first, so
