@@ -105,6 +105,10 @@ struct BackupRestoreTests {
             #expect(dns.count == 2, "\(dns)")
             #expect(dns.allSatisfy { $0.contains("ou=uyban,ou=units,") }, "read where they were before the run: \(dns)")
             #expect(dns.contains { $0.hasPrefix("uid=") }, "the disabled person is in the backup: \(dns)")
+            // Both still exist, renamed or moved: restore leaves them alone instead of duplicating them.
+            let restore = try rostersync(["restore", "--config", sc.config, run])
+            #expect(restore.status == 4 && restore.stderr.contains("moved or renamed since"), "\(restore.stdout)\(restore.stderr)")
+            #expect(try s.tool("ldapsearch", ["-LLL", "-b", s.suffix, "(|(rsUnitCode=UB)(employeeNumber=000003))", "1.1"]).stdout.split(separator: "\n").filter { $0.hasPrefix("dn") }.count == 2)
         }
     }
 
@@ -118,6 +122,38 @@ struct BackupRestoreTests {
             #expect(back.stdout.contains("rsState: disabled") && back.stdout.contains("pwdAccountLockedTime: 000001010000Z"), "\(back.stdout)")
             let e = bindError(s, dn: dn, password: password)
             #expect(e?.code == .invalidCredentials, "a disabled account restored must not bind: \(String(describing: e))")
+        }
+    }
+
+    @Test("rostersync restore puts a deleted entry back with its lock, audited; an entry that exists is named and left alone")
+    func restoreCommand() throws {
+        try withSlapd { s in
+            let (dn, password, run) = try deleteDepartedPerson(s)
+            let config = try #require(try FileManager.default.contentsOfDirectory(atPath: s.dir).first { $0.hasPrefix("config-") })
+            let help = try rostersync(["restore", "--help"])
+            #expect(help.status == 0 && help.stdout.contains("Exit codes"), "\(help.stdout)\(help.stderr)")
+            // The whole run: the deleted person comes back, the entries that exist are named.
+            let all = try rostersync(["restore", "--config", s.dir + "/" + config, run])
+            #expect(all.status == 4, "\(all.stdout)\(all.stderr)")
+            #expect(all.stdout.contains("restored \(dn)"), "\(all.stdout)")
+            #expect(all.stderr.contains("exists"), "\(all.stderr)")
+            let back = try s.tool("ldapsearch", ["-LLL", "-b", dn, "-s", "base", "rsState", "pwdAccountLockedTime"])
+            #expect(back.stdout.contains("rsState: disabled") && back.stdout.contains("pwdAccountLockedTime: 000001010000Z"), "\(back.stdout)")
+            #expect(bindError(s, dn: dn, password: password)?.code == .invalidCredentials)
+            let audit = try String(contentsOfFile: s.dir + "/state/audit.jsonl", encoding: .utf8)
+            let restored = audit.split(separator: "\n").filter { $0.contains("\"kind\":\"restoreEntry\"") && $0.contains("\"result\":\"ok\"") }
+            #expect(restored.count == 1 && restored.first?.contains(dn) == true, "\(restored)")
+            // Named alone, now that it exists: refused, nothing written.
+            let again = try rostersync(["restore", "--config", s.dir + "/" + config, run, dn])
+            #expect(again.status == 4 && again.stderr.contains(dn) && again.stderr.contains("exists"), "\(again.stdout)\(again.stderr)")
+            // A DN the backup does not hold.
+            let unknown = try rostersync(["restore", "--config", s.dir + "/" + config, run, "uid=nobody,ou=units,\(s.suffix)"])
+            #expect(unknown.status == 1 && unknown.stderr.contains("not in"), "\(unknown.stderr)")
+            // Delete it by hand and restore it by name: exit 0.
+            #expect(try s.tool("ldapdelete", [dn]).status == 0)
+            let named = try rostersync(["restore", "--config", s.dir + "/" + config, run, dn])
+            #expect(named.status == 0, "\(named.stdout)\(named.stderr)")
+            #expect(bindError(s, dn: dn, password: password)?.code == .invalidCredentials)
         }
     }
 
