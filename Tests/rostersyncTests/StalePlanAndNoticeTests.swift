@@ -1,0 +1,54 @@
+import Foundation
+import SlapdHarness
+import Testing
+
+func auditLines(_ s: Slapd) -> [String] {
+    Slapd.readText(s.dir + "/state/audit.jsonl").split(separator: "\n").map(String.init)
+}
+
+@Suite("stale plans, thresholds, handover notices and usage logins against a real slapd")
+struct StalePlanAndNoticeTests {
+    let samples = Slapd.repoRoot + "/samples"
+
+    @Test("a saved plan applied twice: the second apply is refused before any write")
+    func appliedTwice() throws {
+        try withSlapd { s in
+            let (q2, _, planFile, _) = try ApplyTests().savedQuarterTwo(s)
+            let first = try rostersync(["apply", "--config", q2.config, planFile])
+            #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+            let before = auditLines(s).count
+            let second = try rostersync(["apply", "--config", q2.config, planFile])
+            #expect(second.status == 1, "\(second.stdout)\(second.stderr)")
+            #expect(second.stderr.contains("the directory changed since this plan was made"), "\(second.stderr)")
+            #expect(!second.stderr.contains("FAILED") && !second.stdout.contains("did "), "nothing written")
+            #expect(auditLines(s).count == before, "no run was started")
+        }
+    }
+
+    @Test("a saved plan applied after a sync that applied part of it: refused before any write, with how much is done")
+    func appliedAfterHalf() throws {
+        try withSlapd { s in
+            let (q2, asOf, planFile, changes) = try ApplyTests().savedQuarterTwo(s)
+            let unit = try #require(changes.first { $0["kind"] as? String == "createAccount" }?["unit"] as? String)
+            let part = try rostersync(["sync", "--config", q2.config, "--as-of", asOf, "--unit", unit])
+            #expect(part.status == 0, "\(part.stdout)\(part.stderr)")
+            let done = part.stdout.split(separator: "\n").filter { $0.hasPrefix("did ") }.count
+            #expect(done > 0 && done < changes.count)
+            let before = auditLines(s).count
+            let out = try rostersync(["apply", "--config", q2.config, planFile])
+            #expect(out.status == 1, "\(out.stdout)\(out.stderr)")
+            #expect(out.stderr.contains("the directory changed since this plan was made") && out.stderr.contains("make a new plan"), "\(out.stderr)")
+            #expect(out.stderr.contains("\(done) of its \(changes.filter { $0["kind"] as? String != "orphan" }.count) changes"), "\(out.stderr)")
+            #expect(auditLines(s).count == before)
+            // A new plan of the rest applies.
+            let fresh = s.dir + "/rest.json"
+            #expect(try q2.plan(["--as-of", asOf, "--out", fresh]).status == 2)
+            let rest = try rostersync(["apply", "--config", q2.config, fresh])
+            #expect(rest.status == 0, "\(rest.stdout)\(rest.stderr)")
+        }
+    }
+
+    func dnOfPerson(_ s: Slapd, _ id: String) throws -> String? {
+        ldifLinesDN(try s.tool("ldapsearch", ["-LLL", "-o", "ldif_wrap=no", "-b", s.suffix, "(employeeNumber=\(id))", "1.1"]).stdout)
+    }
+}
