@@ -82,7 +82,8 @@ extension Frontend {
         if !violations.isEmpty && !force {
             log.error(Logger.Message(stringLiteral: "rostersync: safety threshold tripped, nothing was written:\n  " + violations.joined(separator: "\n  ")
                 + "\nCheck the rosters (a truncated export?) with `rostersync plan`; if the changes are meant, rerun with --force --reason \"…\"."))
-            state.audit([AuditRecord(time: Frontend.timestamp(), run: runId, actor: actor, change: nil, result: "threshold", message: violations.joined(separator: "; "))])
+            // One line per limit exceeded, with the run's exit code.
+            state.audit(violations.map { AuditRecord(time: Frontend.timestamp(), run: runId, actor: actor, change: nil, result: "threshold", code: 3, message: $0) })
             state.writeMetrics(started: started, result: "threshold", outcomes: [:])
             throw ExitCode(3)
         }

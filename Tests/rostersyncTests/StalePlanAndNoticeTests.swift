@@ -48,6 +48,26 @@ struct StalePlanAndNoticeTests {
         }
     }
 
+    @Test("a tripped threshold names every limit exceeded, and each is audited with exit code 3")
+    func everyLimitTripped() throws {
+        try withSlapd { s in
+            let sc = try Scenario(s, units: samples + "/units.csv", staff: samples + "/staff.csv")
+            #expect(try rostersync(["sync", "--config", sc.config]).status == 0)
+            let lines = try String(contentsOfFile: samples + "/staff.csv", encoding: .utf8).split(separator: "\r\n")
+            let heads = Set(try String(contentsOfFile: samples + "/units.csv", encoding: .utf8).split(separator: "\r\n").dropFirst().compactMap { $0.split(separator: ",", omittingEmptySubsequences: false)[4] })
+            let kept = [lines[0]] + lines.dropFirst().filter { l in heads.contains(l.split(separator: ",")[0]) || Int(l.prefix(6)) ?? 0 <= 30 }
+            try kept.joined(separator: "\r\n").write(toFile: s.dir + "/cut.csv", atomically: true, encoding: .utf8)
+            let cut = try Scenario(s, units: samples + "/units.csv", staff: s.dir + "/cut.csv", extra: "safety:\n  max_count: 100\n")
+            let out = try rostersync(["sync", "--config", cut.config])
+            #expect(out.status == 3, "\(out.stdout)\(out.stderr)")
+            #expect(out.stderr.contains("exceed safety.max_count (100)") && out.stderr.contains("over safety.max_percent"), "\(out.stderr)")
+            let tripped = auditLines(s).filter { $0.contains("\"result\":\"threshold\"") }
+            #expect(tripped.count == 2, "\(tripped)")
+            #expect(tripped.allSatisfy { $0.contains("\"code\":3") }, "\(tripped)")
+            #expect(tripped.contains { $0.contains("safety.max_count") } && tripped.contains { $0.contains("safety.max_percent") })
+        }
+    }
+
     func dnOfPerson(_ s: Slapd, _ id: String) throws -> String? {
         ldifLinesDN(try s.tool("ldapsearch", ["-LLL", "-o", "ldif_wrap=no", "-b", s.suffix, "(employeeNumber=\(id))", "1.1"]).stdout)
     }

@@ -18,9 +18,11 @@ public enum SafetyCheck {
         for g in groups {
             let n = plan.changes.filter { g.kinds.contains($0.kind) }.count
             guard n > 0 else { continue }
+            // Each limit on its own: a kind over both is named under both.
             if n > safety.maxCount {
                 out.append("\(n) \(g.name) exceed safety.max_count (\(safety.maxCount))")
-            } else if n > safety.minCount, managed > 0 {
+            }
+            if n > safety.minCount, managed > 0 {
                 let share = Double(n) * 100 / Double(managed)
                 if share > safety.maxPercent {
                     out.append(String(format: "%d %@ are %.1f %% of the %d managed entries, over safety.max_percent (%g %%)", n, g.name, share, managed, safety.maxPercent))
