@@ -68,6 +68,25 @@ struct StalePlanAndNoticeTests {
         }
     }
 
+    @Test("a unit mailbox handed over to a new head: the notice says why in Vietnamese, with the head's name")
+    func handoverNoticeInVietnamese() throws {
+        try withSlapd { s in
+            let r = try SmallRosters(s)
+            let sc = try Scenario(s, units: r.units, staff: r.staff)
+            #expect(try rostersync(["sync", "--config", sc.config]).status == 0)
+            let runs = Set(try FileManager.default.contentsOfDirectory(atPath: s.dir + "/state/notices"))
+            try r.write(ubMailbox: "uyban", ubHead: "000004", departed: [])
+            let out = try rostersync(["sync", "--config", sc.config])
+            #expect(out.status == 0 && out.stdout.contains("did handoverUnitMailbox"), "\(out.stdout)\(out.stderr)")
+            let run = try #require(Set(try FileManager.default.contentsOfDirectory(atPath: s.dir + "/state/notices")).subtracting(runs).first)
+            let text = try String(contentsOfFile: s.dir + "/state/notices/\(run)/UB.txt", encoding: .utf8)
+            #expect(text.contains("Phạm Thị Dung") && text.contains("Điều 12.3"), "\(text)")
+            for english in ["head changed", "password is reset", "notice made", "art. 12.3", " to "] {
+                #expect(!text.contains(english), "English in the letter: \(english)\n\(text)")
+            }
+        }
+    }
+
     func dnOfPerson(_ s: Slapd, _ id: String) throws -> String? {
         ldifLinesDN(try s.tool("ldapsearch", ["-LLL", "-o", "ldif_wrap=no", "-b", s.suffix, "(employeeNumber=\(id))", "1.1"]).stdout)
     }
