@@ -87,6 +87,37 @@ struct StalePlanAndNoticeTests {
         }
     }
 
+    @Test("usage report: unit mailboxes get their last login from policy.last_login_file, matched on aliases too")
+    func usageLastLoginsForUnitsAndAliases() throws {
+        try withSlapd { s in
+            let r = try SmallRosters(s)
+            let logins = s.dir + "/lastlogin.csv"
+            try "address,last_login\r\n".write(toFile: logins, atomically: true, encoding: .utf8)
+            let sc = try Scenario(s, units: r.units, staff: r.staff, extra: "policy:\n  last_login_file: \(logins)\n")
+            #expect(try rostersync(["sync", "--config", sc.config]).status == 0)
+            // UB renamed: its old address lives on as an alias, which the mail server still logs in with.
+            try r.write(ubMailbox: "uybandt", ubHead: "000001", departed: [])
+            #expect(try rostersync(["sync", "--config", sc.config]).status == 0)
+            // A person with an alias the mail server reports logins under.
+            let person = try #require(try dnOfPerson(s, "000002"))
+            #expect(try s.tool("ldapmodify", [], stdin: "dn: \(person)\nchangetype: modify\nadd: mailLocalAddress\nmailLocalAddress: chanhvp@cema.gov.vn\n").status == 0)
+            let vp = try #require(try s.tool("ldapsearch", ["-LLL", "-b", s.suffix, "(rsUnitCode=VP)", "mail"]).stdout.split(separator: "\n").first { $0.hasPrefix("mail: ") }?.dropFirst(6))
+            let (d1, d2, d3) = (dayString(offset: -3), dayString(offset: -2), dayString(offset: -1))
+            try "address,last_login\r\nuyban@cema.gov.vn,\(d1)\r\n\(vp),\(d2)\r\nchanhvp@cema.gov.vn,\(d3)\r\n".write(toFile: logins, atomically: true, encoding: .utf8)
+            let out = try rostersync(["report", "usage", "--config", sc.config, "--period", "\(dayString(offset: -30))..\(dayString(offset: 0))", "--format", "json"])
+            #expect(out.status == 0, "\(out.stderr)")
+            let doc = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+            let people = (doc["units"] as? [[String: Any]] ?? []).flatMap { $0["people"] as? [[String: Any]] ?? [] }
+            func last(_ address: String) -> String? { people.first { $0["address"] as? String == address }?["lastLogin"] as? String }
+            #expect(last("uybandt@cema.gov.vn") == d1, "unit mailbox by its alias: \(people)")
+            #expect(last(String(vp)) == d2, "unit mailbox by its address")
+            let bMail = try #require(try s.tool("ldapsearch", ["-LLL", "-b", person, "-s", "base", "mail"]).stdout.split(separator: "\n").first { $0.hasPrefix("mail: ") }?.dropFirst(6))
+            #expect(last(String(bMail)) == d3, "a person by an alias")
+            let totals = doc["totals"] as? [String: Any]
+            #expect(totals?["users"] as? Int == 3, "\(String(describing: totals))")
+        }
+    }
+
     func dnOfPerson(_ s: Slapd, _ id: String) throws -> String? {
         ldifLinesDN(try s.tool("ldapsearch", ["-LLL", "-o", "ldif_wrap=no", "-b", s.suffix, "(employeeNumber=\(id))", "1.1"]).stdout)
     }
