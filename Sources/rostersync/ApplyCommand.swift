@@ -11,7 +11,10 @@ struct ApplyCommand: ParsableCommand {
             Every write carries the assertion the plan recorded (RFC 4528): an entry that \
             changed since the plan was made fails alone, named, instead of being overwritten. \
             A plan made from roster files that have changed since, or from another directory, \
-            is refused. Thresholds, backups, audit and notices are as for sync.
+            is refused; so is a plan the directory no longer needs as it stands (applied \
+            already, wholly or in part): apply plans again from the same rosters and day and \
+            refuses, before any write, when changes of the saved plan are no longer in it. \
+            Thresholds, backups, audit and notices are as for sync.
 
             Exit codes: 0 done; 1 refused or error before any write; 3 a safety threshold \
             tripped (--force --reason overrides); 4 some changes failed, the others were applied.
@@ -48,7 +51,38 @@ struct ApplyCommand: ParsableCommand {
         let state = try Frontend.failing(outcome: "nothing was done") { try StateFolder(config.stateDir) }
         let lock = try Frontend.failing(outcome: "nothing was done") { try state.lock() }
         defer { lock.release() }
+        // Under the lock: a plan applied already, wholly or in part (by an apply, or a sync
+        // since), is refused before any write rather than failing change by change.
+        try Frontend.failing(outcome: "nothing was done") { try Self.refuseIfStale(plan, planFile: planFile, config: config, configPath: options.config) }
         try Frontend.execute(plan, config: config, state: state, actor: Frontend.actor(force: force, reason: reason) + ", plan \(planFile)",
                              runId: Frontend.runId(started), force: force, started: started)
+    }
+
+    /// Plans again from the saved plan's rosters and day; refuses when some of its changes are
+    /// no longer wanted (already applied by an earlier apply or sync, or undone by hand).
+    static func refuseIfStale(_ plan: Plan, planFile: String, config: Config, configPath: String) throws {
+        let files = plan.inputs.keys.sorted()
+        var orders: [(units: String, staff: String)] = []
+        if let u = config.rosters.units, let s = config.rosters.staff, plan.inputs[u] != nil, plan.inputs[s] != nil { orders.append((u, s)) }
+        if files.count == 2 { orders += [(files[0], files[1]), (files[1], files[0])] }
+        guard !orders.isEmpty else { throw Frontend.Failure("\(planFile) names no unit and staff roster: make a new plan (rostersync plan --out)") }
+        var now: Plan?
+        var firstError: (any Error)?
+        for o in orders where now == nil {
+            do {
+                now = try Frontend.makePlan(configPath: configPath, units: o.units, staff: o.staff, asOf: plan.asOf.description, unitFilter: [])
+            } catch {
+                firstError = firstError ?? error
+            }
+        }
+        guard let now else { throw firstError ?? Frontend.Failure("\(planFile): cannot plan again") }
+        let gone = PlanFreshness.gone(saved: plan.changes, now: now.changes)
+        guard gone.isEmpty else {
+            let total = plan.changes.filter { $0.kind != .orphan }.count
+            let examples = gone.prefix(3).map { "\($0.kind.rawValue) \($0.subject)" }.joined(separator: "; ")
+            throw Frontend.Failure(
+                "the directory changed since this plan was made: \(gone.count) of its \(total) changes are already done or no longer needed "
+                + "(\(examples)\(gone.count > 3 ? "; …" : "")); nothing was written: make a new plan (rostersync plan --out PLAN.json)")
+        }
     }
 }

@@ -15,7 +15,7 @@ struct RosterSyncCommand: ParsableCommand {
             failed check); plan: 2 when changes are pending. Each command's --help says more.
             """,
         version: RosterSyncVersion.current,
-        subcommands: [Check.self, RosterCommand.self, PlanCommand.self, SyncCommand.self, ApplyCommand.self, UnlockCommand.self, ReportCommand.self]
+        subcommands: [Check.self, RosterCommand.self, PlanCommand.self, SyncCommand.self, ApplyCommand.self, RestoreCommand.self, UnlockCommand.self, ReportCommand.self]
     )
 }
 

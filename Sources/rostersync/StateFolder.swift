@@ -92,30 +92,43 @@ struct StateFolder {
         sync()
     }
 
-    /// Every entry at `dns` with all its user attributes, as LDIF `ldapadd` restores;
-    /// returns the file, or nil when there was nothing to back up.
+    /// Every entry at `dns` (their DNs before the run: `Backup.entriesBeforeRun`) with all
+    /// its user attributes and the operational ones an add accepts (the bind lock, the forced
+    /// password change), as LDIF `ldapadd` restores, parents first; returns the file, or nil
+    /// when there was nothing to back up. An entry that is not there stops the run before any
+    /// write: a destructive change never goes ahead without its backup.
     func backup(runId: String, dns: [String], conn: LDAPConnection) throws -> String? {
         guard !dns.isEmpty else { return nil }
         let dir = path + "/backups/" + runId
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
-        // Read pipelined, written in the plan's order; a read that fails stops the run before
+        // Read pipelined, written in the given order; a read that fails stops the run before
         // any write (nothing destructive without its backup).
         var entries = [LDAPEntry?](repeating: nil, count: dns.count)
         var failure: LDAPError?
-        try conn.read(dns, attributes: ["*"]) { i, r in
+        try conn.read(dns, attributes: ["*"] + Backup.restorableOperational + Backup.recordedOperational) { i, r in
             switch r {
             case let .success(e): entries[i] = e
             case let .failure(e): failure = failure ?? e
             }
         }
         if let failure { throw failure }
+        let missing = dns.indices.filter { entries[$0] == nil }.map { dns[$0] }
+        guard missing.isEmpty else {
+            throw Frontend.Failure("no entry at \(missing.count) of the \(dns.count) DNs to back up (\(missing.prefix(3).joined(separator: "; "))\(missing.count > 3 ? "; …" : "")): "
+                + "the directory changed since it was read; nothing was written, run again")
+        }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        let recorded = Set(Backup.recordedOperational.map { $0.lowercased() })
         var out = "version: 1\n"
         for e in entries {
             guard let e else { continue }
             out += "\n" + LDIF.line("dn", e.dn)
+            var comments = ""
             for (name, values) in e.attributes.sorted(by: { ($0.key == "objectclass" ? 0 : 1, $0.key) < ($1.key == "objectclass" ? 0 : 1, $1.key) }) {
-                for v in values { out += LDIF.line(name, v) }
+                for v in values {
+                    if recorded.contains(name) { comments += "# " + LDIF.line(name, v) } else { out += LDIF.line(name, v) }
+                }
             }
+            out += comments
         }
         let file = dir + "/entries.ldif"
         try Frontend.writeFile(file, Data(out.utf8), mode: 0o640)

@@ -82,7 +82,8 @@ extension Frontend {
         if !violations.isEmpty && !force {
             log.error(Logger.Message(stringLiteral: "rostersync: safety threshold tripped, nothing was written:\n  " + violations.joined(separator: "\n  ")
                 + "\nCheck the rosters (a truncated export?) with `rostersync plan`; if the changes are meant, rerun with --force --reason \"…\"."))
-            state.audit([AuditRecord(time: Frontend.timestamp(), run: runId, actor: actor, change: nil, result: "threshold", message: violations.joined(separator: "; "))])
+            // One line per limit exceeded, with the run's exit code.
+            state.audit(violations.map { AuditRecord(time: Frontend.timestamp(), run: runId, actor: actor, change: nil, result: "threshold", code: 3, message: $0) })
             state.writeMetrics(started: started, result: "threshold", outcomes: [:])
             throw ExitCode(3)
         }
@@ -100,7 +101,7 @@ extension Frontend {
         lap("passwords and notices (\(credentials.count))")
         // Backups of what destructive changes touch, before the first write.
         let backup = try Frontend.failing(outcome: "nothing was done") {
-            try state.backup(runId: runId, dns: plan.changes.filter { $0.kind.isDestructive }.map(\.dn), conn: conn)
+            try state.backup(runId: runId, dns: Backup.entriesBeforeRun(plan.changes), conn: conn)
         }
 
         lap("backup")
@@ -201,8 +202,24 @@ extension Frontend {
         default:
             let local = (try? DN(c.dn))?.rdn?.value ?? c.dn
             return Credential(unitCode: code, holder: "Hộp thư đơn vị \(plan.unitNames[code] ?? code)", address: "\(local)@\(domain)", password: randomPassword(),
-                              occasion: "bàn giao cho thủ trưởng mới (Điều 12.3): \(c.reason)")
+                              occasion: "bàn giao cho thủ trưởng đơn vị mới \(headName(of: c, plan: plan)) (Điều 12.3); mật khẩu cũ không còn dùng được")
         }
+    }
+
+    /// The new head's name, as the plan gives it: the handover's reason names them ("… a
+    /// notice made for NAME (art. 12.3)"); else a change about that person ("ID NAME");
+    /// else their employee number. The letter is in Vietnamese: the reason's English is not.
+    static func headName(of c: Change, plan: Plan) -> String {
+        let marker = "a notice made for ", end = " (art. 12.3)"
+        if let a = c.reason.range(of: marker, options: .backwards), let b = c.reason.range(of: end, range: a.upperBound..<c.reason.endIndex) {
+            let name = c.reason[a.upperBound..<b.lowerBound].trimmingCharacters(in: .whitespaces)
+            if !name.isEmpty { return name }
+        }
+        let head = c.attributes.first { $0.name == "rsHeadEmployeeNumber" }?.new.first
+        if let head, let other = plan.changes.first(where: { $0.employeeId == head && $0.subject.hasPrefix(head + " ") }) {
+            return String(other.subject.dropFirst(head.count + 1))
+        }
+        return head.map { "mã cán bộ \($0)" } ?? "(chưa rõ tên)"
     }
 
     /// The change's writes with the initial password added: in the add of a new mailbox

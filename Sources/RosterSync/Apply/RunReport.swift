@@ -18,9 +18,11 @@ public enum SafetyCheck {
         for g in groups {
             let n = plan.changes.filter { g.kinds.contains($0.kind) }.count
             guard n > 0 else { continue }
+            // Each limit on its own: a kind over both is named under both.
             if n > safety.maxCount {
                 out.append("\(n) \(g.name) exceed safety.max_count (\(safety.maxCount))")
-            } else if n > safety.minCount, managed > 0 {
+            }
+            if n > safety.minCount, managed > 0 {
                 let share = Double(n) * 100 / Double(managed)
                 if share > safety.maxPercent {
                     out.append(String(format: "%d %@ are %.1f %% of the %d managed entries, over safety.max_percent (%g %%)", n, g.name, share, managed, safety.maxPercent))
@@ -105,8 +107,12 @@ public struct AuditRecord: Sendable {
     public var message: String
     /// For the run's summary line: counts by kind and outcome.
     public var summary: [String: Int]?
+    /// The kind written instead of the change's, for what is not a planned change
+    /// (`restoreEntry`: an entry put back from a backup). Reports ignore kinds they do not know.
+    public var kindName: String?
 
-    public init(time: String, run: String, actor: String, change: Change?, result: String, code: Int32 = 0, message: String = "", summary: [String: Int]? = nil) {
+    public init(time: String, run: String, actor: String, change: Change?, result: String, code: Int32 = 0, message: String = "", summary: [String: Int]? = nil, kindName: String? = nil) {
+        self.kindName = kindName
         self.time = time
         self.run = run
         self.actor = actor
@@ -122,7 +128,7 @@ public struct AuditRecord: Sendable {
         var members: [(String, JSON)] = [("time", .string(time)), ("run", .string(run)), ("actor", .string(actor))]
         if let c = change {
             members += [
-                ("kind", .string(c.kind.rawValue)), ("dn", .string(c.dn)), ("newDn", .optional(c.newDN)),
+                ("kind", .string(kindName ?? c.kind.rawValue)), ("dn", .string(c.dn)), ("newDn", .optional(c.newDN)),
                 ("employeeId", .optional(c.employeeId)), ("unitCode", .optional(c.unitCode)), ("reason", .string(c.reason)),
                 ("attributes", .array(c.attributes.map { .object([("name", .string($0.name)), ("old", .array($0.old.map(JSON.string))), ("new", .array($0.new.map(JSON.string)))]) })),
             ]

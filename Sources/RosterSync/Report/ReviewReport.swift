@@ -20,9 +20,24 @@ public struct ReportInput: Sendable {
         self.lastLogins = lastLogins
     }
 
-    /// The later of the directory's and the export's last login of an account.
+    /// The later of the directory's and the export's last login of an account; the export
+    /// is matched on the address and on every alias (`mailLocalAddress`), since a mail
+    /// server may log a login under the address the user typed.
     func lastLogin(_ a: DirectoryAccount) -> Day? {
-        [a.lastLogin, a.mail.flatMap { lastLogins[$0] }].compactMap { $0 }.max()
+        exportLogin(a.mail, a.aliases).map { max($0, a.lastLogin ?? $0) } ?? a.lastLogin
+    }
+
+    /// The same for a unit mailbox (the unit's entry logs in like a person's).
+    func lastLogin(_ u: DirectoryUnit) -> Day? {
+        exportLogin(u.mail?.lowercased(), u.aliases).map { max($0, u.lastLogin ?? $0) } ?? u.lastLogin
+    }
+
+    /// The latest day the last-login export gives for any of these addresses.
+    private func exportLogin(_ mail: String?, _ aliases: [String]) -> Day? {
+        guard !lastLogins.isEmpty else { return nil }
+        var best = mail.flatMap { lastLogins[$0] }
+        for alias in aliases { if let d = lastLogins[alias] { best = best.map { max($0, d) } ?? d } }
+        return best
     }
 
     /// Directory units by code (managed ones).

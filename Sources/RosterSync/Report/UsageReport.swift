@@ -121,7 +121,7 @@ public struct UsageReport: Sendable {
             if let d = dir { listed.insert(d.dn.normalized) }
             var people: [Person] = []
             if let d = dir, let mail = d.mail {
-                people.append(person(unit: u.code, name: "Hộp thư đơn vị: \(u.name)", address: mail, state: Words.state(d.state, since: d.stateSince), last: d.lastLogin))
+                people.append(person(unit: u.code, name: "Hộp thư đơn vị: \(u.name)", address: mail, state: Words.state(d.state, since: d.stateSince), last: input.lastLogin(d)))
             }
             for a in input.mailboxes(of: dir, byParent) {
                 guard let mail = a.mail else { continue }
@@ -139,7 +139,7 @@ public struct UsageReport: Sendable {
         if !others.isEmpty || !otherUnits.isEmpty {
             let unitBoxes = otherUnits.sorted { Words.sortKey($0.name ?? "") < Words.sortKey($1.name ?? "") }.map { d in
                 person(unit: d.code ?? "—", name: "Hộp thư đơn vị: \(d.name ?? d.code ?? "")", address: d.mail ?? "",
-                       state: Words.state(d.state, since: d.stateSince), last: d.lastLogin)
+                       state: Words.state(d.state, since: d.stateSince), last: input.lastLogin(d))
             }
             let accounts = others.sorted(by: ReportInput.vietnameseOrder).map { a in
                 person(unit: a.unitCode ?? "—", name: a.cn ?? a.uid ?? "", address: a.mail ?? "", state: Words.state(a.state, since: a.stateSince), last: input.lastLogin(a))
