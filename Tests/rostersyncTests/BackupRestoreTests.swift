@@ -79,10 +79,8 @@ func bindError(_ s: Slapd, dn: String, password: String) -> LDAPError? {
     do {
         _ = try LDAPConnection.connect(LDAPConnectionOptions(uris: [s.ldapURI]), credentials: .simple(dn: dn, password: Secret(password)))
         return nil
-    } catch let e as LDAPError {
-        return e
     } catch {
-        return LDAPError(code: .other, message: "\(error)", operation: "bind", dn: dn)
+        return error
     }
 }
 
