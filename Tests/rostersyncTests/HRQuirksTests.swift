@@ -223,6 +223,27 @@ struct HRQuirksTests {
         }
     }
 
+    @Test("a staff file whose ids were all renumbered stops with exit 3 and says so; nothing is written")
+    func renumberedStaffFile() throws {
+        try withSlapd { s in
+            let units = s.dir + "/units.csv", staff = s.dir + "/staff.csv"
+            let names = ["Nguyễn Văn An", "Lê Thị Bình", "Trần Văn Cường", "Phạm Thị Dung", "Hoàng Văn Em", "Vũ Thị Giang", "Đỗ Văn Hải",
+                         "Bùi Thị Hoa", "Ngô Văn Khánh", "Dương Thị Lan", "Lý Văn Long", "Hồ Thị Mai", "Đinh Văn Nam", "Lương Thị Ngọc"]
+            try writeRoster(units, [Self.unitsHeader, "VP,Văn phòng,,,"])
+            try writeRoster(staff, [Self.staffHeader] + names.enumerated().map { String(format: "%06d", $0.offset + 1) + ",\($0.element),VP,,active,,," })
+            let sc = try Scenario(s, units: units, staff: staff)
+            #expect(try sync(sc).status == 0)
+            let before = try s.tool("ldapsearch", ["-LLL", "-b", s.suffix, "(objectClass=*)", "*", "+"]).stdout
+            // The spreadsheet dropped the leading zeros.
+            try writeRoster(staff, [Self.staffHeader] + names.enumerated().map { "\($0.offset + 1),\($0.element),VP,,active,,," })
+            let out = try sync(sc)
+            #expect(out.status == 3, "\(out.stdout)\(out.stderr)")
+            #expect(out.stderr.contains("14 new employee ids have the name and unit of an account whose id left the staff roster (000001 → 1 Nguyễn Văn An"), "\(out.stderr)")
+            #expect(try s.tool("ldapsearch", ["-LLL", "-b", s.suffix, "(objectClass=*)", "*", "+"]).stdout == before)
+            #expect(try sc.plan().stdout.contains("Renumbered? 14 new employee ids"))
+        }
+    }
+
     @Test("a unit mailbox whose old address (an alias) is still used is not locked")
     func aliasLoginsCount() throws {
         try withSlapd { s in

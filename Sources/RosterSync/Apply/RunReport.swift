@@ -3,21 +3,35 @@ import LDAPModel
 
 /// The safety thresholds of a run, checked on the whole plan before the first write.
 public enum SafetyCheck {
-    /// The groups of destructive changes the thresholds count.
-    static let groups: [(name: String, kinds: Set<ChangeKind>)] = [
-        ("deletions", [.deleteAccount, .dissolveUnit]),
-        ("disables", [.disableAccount]),
-        ("locks", [.lockAccount]),
-        ("moves", [.moveAccount, .moveUnit, .renameUnit]),
+    /// The groups of changes the thresholds count: every kind that writes. Unit moves and
+    /// renames are counted against the managed units (a handful of units moved under a new
+    /// root is a small share of the entries but most of the tree); creations and adoptions
+    /// are not limited in a directory that holds no managed entry yet (the first load).
+    static let groups: [(name: String, kinds: Set<ChangeKind>, ofUnits: Bool, firstLoadFree: Bool)] = [
+        ("deletions", [.deleteAccount, .dissolveUnit], false, false),
+        ("disables", [.disableAccount], false, false),
+        ("locks", [.lockAccount], false, false),
+        ("moves", [.moveAccount], false, false),
+        ("unit moves and renames", [.moveUnit, .renameUnit], true, false),
+        ("creations", [.createAccount, .createUnit], false, true),
+        ("adoptions", [.adoptAccount], false, true),
+        ("handovers", [.handoverUnitMailbox], true, false),
+        ("updates", [.updateAccount, .updateUnit, .enableAccount], false, false),
     ]
 
     /// Every threshold the plan exceeds, in words; empty when it may run.
     public static func violations(_ plan: Plan, _ safety: Config.Safety) -> [String] {
         var out: [String] = []
-        let managed = max(plan.managedEntries, 0)
+        // A renumbered staff file would make a new mailbox beside each old one.
+        if plan.renumbered.count > safety.minCount {
+            let some = plan.renumbered.prefix(3).map { "\($0.oldId) → \($0.newId) \($0.name)" }.joined(separator: ", ")
+            out.append("\(plan.renumbered.count) new employee ids have the name and unit of an account whose id left the staff roster (\(some)…): "
+                + "the staff file looks renumbered (a prefix added, leading zeros dropped by a spreadsheet), which would make a second mailbox for each")
+        }
         for g in groups {
             let n = plan.changes.filter { g.kinds.contains($0.kind) }.count
-            guard n > 0 else { continue }
+            guard n > 0, !(g.firstLoadFree && plan.managedEntries == 0) else { continue }
+            let managed = max(g.ofUnits ? plan.managedUnits : plan.managedEntries, 0)
             // Each limit on its own: a kind over both is named under both.
             if n > safety.maxCount {
                 out.append("\(n) \(g.name) exceed safety.max_count (\(safety.maxCount))")
@@ -25,7 +39,7 @@ public enum SafetyCheck {
             if n > safety.minCount, managed > 0 {
                 let share = Double(n) * 100 / Double(managed)
                 if share > safety.maxPercent {
-                    out.append(String(format: "%d %@ are %.1f %% of the %d managed entries, over safety.max_percent (%g %%)", n, g.name, share, managed, safety.maxPercent))
+                    out.append(String(format: "%d %@ are %.1f %% of the %d managed %@, over safety.max_percent (%g %%)", n, g.name, share, managed, g.ofUnits ? "units" : "entries", safety.maxPercent))
                 }
             }
         }

@@ -31,8 +31,9 @@ public struct Config: Sendable {
 
     /// Limits a run checks on the whole plan before its first write (`--force` overrides).
     public struct Safety: Sendable {
-        /// Each of deletions, disables, locks and moves may touch at most this share of the
-        /// managed entries. Default 10: a staff file cut to a tenth (90 % disables) always trips.
+        /// Each kind of change (`SafetyCheck.groups`) may touch at most this share of the
+        /// managed entries (units, for unit moves and handovers). Default 10: a staff file cut
+        /// to a tenth (90 % disables) always trips.
         public var maxPercent: Double
         /// …and at most this many entries. Default 500.
         public var maxCount: Int

@@ -148,6 +148,8 @@ public struct Plan: Sendable {
     /// How many entries rostersync manages in the directory read (the safety thresholds'
     /// percentages are of this).
     public var managedEntries: Int = 0
+    /// …of which units (unit moves and handovers are limited as a share of these).
+    public var managedUnits: Int = 0
     /// New employee ids whose people look like existing accounts whose ids are gone (same
     /// name, same unit): a staff file renumbered (a prefix added, Excel's dropped leading
     /// zeros) rather than people leaving and others joining. The thresholds stop such a plan.

@@ -68,6 +68,7 @@ extension Plan {
             asOf: asOf, directory: doc["directory"] as? String ?? "", inputs: (doc["inputs"] as? [String: String]) ?? [:],
             changes: changes, scheduled: scheduled, disputes: disputes, unitNames: (doc["units"] as? [String: String]) ?? [:])
         plan.managedEntries = doc["managedEntries"] as? Int ?? 0
+        plan.managedUnits = doc["managedUnits"] as? Int ?? 0
         plan.renumbered = (doc["renumbered"] as? [[String: Any]] ?? []).map {
             Renumbering(oldId: $0["oldId"] as? String ?? "", newId: $0["newId"] as? String ?? "", name: $0["name"] as? String ?? "", unitCode: $0["unitCode"] as? String ?? "")
         }

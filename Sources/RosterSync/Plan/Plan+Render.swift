@@ -106,6 +106,7 @@ extension Plan {
             ("disputes", .array(disputes.map { .object([("dn", .string($0.dn)), ("employeeId", .optional($0.employeeId)), ("reason", .string($0.reason))]) })),
             ("units", .object(unitNames.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
             ("managedEntries", .int(managedEntries)),
+            ("managedUnits", .int(managedUnits)),
         ] + (renumbered.isEmpty ? [] : [("renumbered", .array(renumbered.map {
             .object([("oldId", .string($0.oldId)), ("newId", .string($0.newId)), ("name", .string($0.name)), ("unitCode", .string($0.unitCode))])
         }))])).rendered() + "\n"

@@ -994,7 +994,8 @@ private struct PlanBuilder {
             asOf: asOf, directory: input.directory, inputs: [:], changes: ordered, scheduled: later,
             disputes: disputes.sorted { $0.dn < $1.dn },
             unitNames: Dictionary(input.roster.units.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a }))
-        plan.managedEntries = input.snapshot.accounts.filter(\.managed).count + input.snapshot.units.filter(\.managed).count
+        plan.managedUnits = input.snapshot.units.filter(\.managed).count
+        plan.managedEntries = input.snapshot.accounts.filter(\.managed).count + plan.managedUnits
         plan.renumbered = renumberings().filter { input.units.isEmpty || input.units.contains($0.unitCode) }
         return plan
     }
