@@ -135,6 +135,23 @@ struct StateFolder {
         return file
     }
 
+    /// The run that started writing and has not reached its end (killed, or its connection
+    /// lost), with the changes by kind it was let through; nil when the last run ended.
+    func unfinishedRun() -> (run: String, counts: [ChangeKind: Int])? {
+        guard let data = FileManager.default.contents(atPath: path + "/unfinished-run.json"),
+              let doc = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let run = doc["run"] as? String else { return nil }
+        var counts: [ChangeKind: Int] = [:]
+        for (k, v) in doc["counts"] as? [String: Int] ?? [:] { if let kind = ChangeKind(rawValue: k) { counts[kind] = v } }
+        return (run, counts)
+    }
+
+    func markUnfinished(runId: String, counts: [ChangeKind: Int]) throws {
+        let doc: [String: Any] = ["run": runId, "counts": Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })]
+        try Frontend.writeFile(path + "/unfinished-run.json", try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), mode: 0o600)
+    }
+
+    func clearUnfinished() { unlink(path + "/unfinished-run.json") }
+
     func writeMetrics(started: Date, result: String, outcomes: [String: [String: Int]]) {
         let now = Date()
         let text = Metrics.text(finished: now.timeIntervalSince1970, duration: now.timeIntervalSince(started), result: result, outcomes: outcomes)

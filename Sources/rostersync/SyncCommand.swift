@@ -75,10 +75,16 @@ extension Frontend {
         plan.changes.removeAll { $0.kind == .orphan }  // reported by plan, never changed
         if plan.changes.isEmpty {
             log.notice("nothing to do: the directory matches the rosters (\(plan.scheduled.count) scheduled)")
+            state.clearUnfinished()  // whatever an earlier run left is done
             state.writeMetrics(started: started, result: "nothing", outcomes: [:])
             return
         }
-        let violations = SafetyCheck.violations(plan, config.safety)
+        // A run that died half way is finished by this one within what it was allowed.
+        let unfinished = state.unfinishedRun()
+        let violations = SafetyCheck.violations(plan, config.safety, allowance: unfinished?.counts ?? [:])
+        if let unfinished, violations.isEmpty, !SafetyCheck.violations(plan, config.safety).isEmpty {
+            log.notice("finishing run \(unfinished.run), which stopped before its end: its changes are within what it was allowed")
+        }
         if !violations.isEmpty && !force {
             log.error(Logger.Message(stringLiteral: "rostersync: safety threshold tripped, nothing was written:\n  " + violations.joined(separator: "\n  ")
                 + "\nCheck the rosters (a truncated export?) with `rostersync plan`; if the changes are meant, rerun with --force --reason \"…\"."))
@@ -110,6 +116,9 @@ extension Frontend {
         var failedChanges = Set<Int>()
         state.audit([AuditRecord(time: Frontend.timestamp(), run: runId, actor: actor, change: nil, result: "started",
                                  message: "\(plan.changes.count) changes planned as of \(plan.asOf) from \(plan.directory)")])
+        // Until this run reaches its end, what it was let through carries over to the next.
+        let allowed = plan.counts.merging(unfinished?.counts ?? [:], uniquingKeysWith: max)
+        try Frontend.failing(outcome: "nothing was done") { try state.markUnfinished(runId: runId, counts: allowed) }
         let applier = Applier(conn: conn, window: config.directory.window)
         let fatal = applier.apply(plan.changes, operations: { i in Frontend.withPassword(plan.changes[i], credentials[i]) }) { i, result in
             let c = plan.changes[i]
@@ -141,7 +150,11 @@ extension Frontend {
         let where_ = kept.isEmpty ? "" : "; initial passwords in \(noticeDir) (mode 0600)"
         log.notice("\(plan.changes.count - failures) change\(plan.changes.count - failures == 1 ? "" : "s") applied, \(failures) failed\(where_)")
         lap("notices, audit and metrics")
-        if let fatal { log.error("rostersync: the connection was lost (\(fatal)); the next run finishes the work") }
+        if let fatal {
+            log.error("rostersync: the connection was lost (\(fatal)); the next run finishes the work")
+        } else {
+            state.clearUnfinished()
+        }
         if failures > 0 { throw ExitCode(4) }
     }
 }

@@ -19,8 +19,11 @@ public enum SafetyCheck {
         ("updates", [.updateAccount, .updateUnit, .enableAccount], false, false),
     ]
 
-    /// Every threshold the plan exceeds, in words; empty when it may run.
-    public static func violations(_ plan: Plan, _ safety: Config.Safety) -> [String] {
+    /// Every threshold the plan exceeds, in words; empty when it may run. `allowance`: the
+    /// changes by kind of an earlier run that was let through (under the limits, forced, or a
+    /// first load) and died before its end: finishing it is not a new mass change, so a group
+    /// is limited only beyond what that run was allowed.
+    public static func violations(_ plan: Plan, _ safety: Config.Safety, allowance: [ChangeKind: Int] = [:]) -> [String] {
         var out: [String] = []
         // A renumbered staff file would make a new mailbox beside each old one.
         if plan.renumbered.count > safety.minCount {
@@ -31,6 +34,7 @@ public enum SafetyCheck {
         for g in groups {
             let n = plan.changes.filter { g.kinds.contains($0.kind) }.count
             guard n > 0, !(g.firstLoadFree && plan.managedEntries == 0) else { continue }
+            if n <= g.kinds.reduce(0, { $0 + (allowance[$1] ?? 0) }) { continue }
             let managed = max(g.ofUnits ? plan.managedUnits : plan.managedEntries, 0)
             // Each limit on its own: a kind over both is named under both.
             if n > safety.maxCount {

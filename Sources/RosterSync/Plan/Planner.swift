@@ -559,15 +559,6 @@ private struct PlanBuilder {
                 // with their unit (else a merge of their unit could never complete).
                 if leaving <= asOf { continue }
             }
-            if acct.managed && acct.state == .disabled {
-                add(Change(
-                    kind: .enableAccount, dn: dn.string, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode, subject: subject,
-                    reason: "active in the staff roster again before its deletion",
-                    attributes: [AttributeChange("rsState", old: [acct.state.rawValue], new: [EntryState.active.rawValue])],
-                    operations: [.modify(dn: dn.string, modifications: Planner.stateModifications(to: .active, on: asOf, reason: "active in the staff roster again"),
-                                         assertion: .and([identity, .equality("rsState", EntryState.disabled.rawValue)]))]),
-                    pending: false, due: nil)
-            }
             // Transfer: same entry, same address, same password; its place and unit code change.
             var moved = false
             if let target = unitDN[p.unitCode], !(moves.isEmpty ? acct.parent == target : dn.isChild(of: target)), !pendingUnits.contains(p.unitCode) {
@@ -587,6 +578,16 @@ private struct PlanBuilder {
                     pending: false, due: nil)
                 dn = newDN
                 moved = true
+            }
+            // After the move (enables are written after moves): at the entry's new place.
+            if acct.managed && acct.state == .disabled {
+                add(Change(
+                    kind: .enableAccount, dn: dn.string, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode, subject: subject,
+                    reason: "active in the staff roster again before its deletion",
+                    attributes: [AttributeChange("rsState", old: [acct.state.rawValue], new: [EntryState.active.rawValue])],
+                    operations: [.modify(dn: dn.string, modifications: Planner.stateModifications(to: .active, on: asOf, reason: "active in the staff roster again"),
+                                         assertion: .and([identity, .equality("rsState", EntryState.disabled.rawValue)]))]),
+                    pending: false, due: nil)
             }
             planUpdate(p, acct, dn: dn, skipping: moved ? ["departmentNumber"] : [])
             planInactivity(p, acct, dn: dn)
