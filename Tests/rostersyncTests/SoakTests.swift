@@ -16,6 +16,8 @@ import Testing
 //   oneMailbox  no employeeNumber on two entries
 //   noComeback  nobody deleted for disuse gets a mailbox again while HR keeps them active
 //   typingOnly  a row re-typed only (NFD, spaces, capitals, phone format) plans no update
+//   placement   everyone active in HR with a mailbox is in their roster unit (entry under the
+//               unit's entry, departmentNumber the unit's code), future end date or not
 //
 // ROSTERSYNC_SOAK_QUARTERS (6), ROSTERSYNC_SOAK_STAFF (800), ROSTERSYNC_SOAK_UNITS (60),
 // ROSTERSYNC_SOAK_SEED (13), ROSTERSYNC_SOAK_DANGLING (1; 0 = departed people of merged
@@ -76,7 +78,7 @@ func normDN(_ dn: String) -> String {
 
 /// Counts of checks and failures per invariant, with a few examples of each failure.
 final class Tally {
-    static let order = ["exit", "idempotent", "unitDN", "backup", "backupLock", "dnRefs", "oneMailbox", "noComeback", "typingOnly"]
+    static let order = ["exit", "idempotent", "unitDN", "backup", "backupLock", "dnRefs", "oneMailbox", "noComeback", "typingOnly", "placement"]
     var checks: [String: Int] = [:], failures: [String: Int] = [:], examples: [String: [String]] = [:]
 
     func check(_ invariant: String, _ ok: Bool, _ example: @autoclosure () -> String) {
@@ -310,6 +312,17 @@ struct SoakTests {
                         "\(a["name"] as? String ?? ""): \((a["old"] as? [String] ?? []).joined()) → \((a["new"] as? [String] ?? []).joined())"
                     }
                     t.check("typingOnly", u == nil, "q\(q) employee \(id) re-typed only, updated: \(attrs.joined(separator: "; "))")
+                }
+
+                // Everyone active with a mailbox sits in their roster unit after a sync that wrote.
+                let unitOf = expected["unitOf"] as? [String: String] ?? [:]
+                let afterDNByCode = Dictionary(after.compactMap { e in e.first("rsunitcode").map { ($0, normDN(e.dn)) } }, uniquingKeysWith: { a, _ in a })
+                for e in after where wrote {
+                    guard let id = e.first("employeenumber"), let code = unitOf[id], e.first("rsstate") != "disabled",
+                          let unitDN = afterDNByCode[code] else { continue }
+                    let parent = normDN(e.dn).split(separator: ",", maxSplits: 1).last.map(String.init) ?? ""
+                    t.check("placement", parent == unitDN && e.first("departmentnumber") == code,
+                            "q\(q) employee \(id) in unit \(code) per HR is at \(e.dn), departmentNumber \(e.first("departmentnumber") ?? "none")")
                 }
 
                 let kinds = (changes.filter { $0["result"] as? String == "ok" }.compactMap { $0["kind"] as? String })

@@ -119,6 +119,7 @@ struct Export {
                 return o
             },
             "renderingOnly": renderingOnly, "dangling": danglingIds, "activeIds": activeIds, "stoppedLoggingIn": stopped,
+            "unitOf": Dictionary(uniqueKeysWithValues: activeIds.map { ($0, a.people[a.personIndex[$0]!].unit) }),
             "mergedCodes": a.mergedInto, "unitPaths": Dictionary(uniqueKeysWithValues: alive.map { ($0.code, a.path($0)) }),
         ]
         let json = try JSONSerialization.data(withJSONObject: expected, options: [.prettyPrinted, .sortedKeys])

@@ -10,7 +10,7 @@ extension Agency {
         func share(_ p: Double) -> Int { max(1, Int((Double(headcount) * p).rounded())) }
 
         // Future end dates reached: HR marks most of them departed, some keep "active" with the date.
-        for i in activeIndices where people[i].end.map({ $0 <= asOf }) == true {
+        for i in activeIndices where people[i].end.map({ $0 > quarterStart && $0 <= asOf }) == true {
             if draw.chance(0.6) { depart(i, on: people[i].end!) }
             events.append(Event(kind: "endReached", id: people[i].id, code: people[i].unit, detail: people[i].end!.iso))
         }
