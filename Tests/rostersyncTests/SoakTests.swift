@@ -213,6 +213,9 @@ struct SoakTests {
                 let plain = try rostersync(["sync", "--config", config, "--as-of", asOf])
                 var out = plain
                 if plain.status == 3 {
+                    let untouched = try dump(s).map { "\($0.dn) \($0.first("rsstate") ?? "")" }
+                    t.check("exit", untouched == before.map { "\($0.dn) \($0.first("rsstate") ?? "")" },
+                            "q\(q) the sync stopped at a threshold (exit 3) but the directory changed")
                     out = try rostersync(["sync", "--config", config, "--as-of", asOf, "--force", "--reason", "soak"])
                 }
                 unforced.append("q\(q):\(plain.status)")
