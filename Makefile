@@ -5,7 +5,7 @@ APT_PACKAGES := slapd ldap-utils libldap2-dev libsasl2-dev zlib1g-dev bc time op
 DEMO_DIR ?= /tmp/rs-demo
 SWIFT_FLAGS ?=
 
-.PHONY: deps build test test-asan demo demo-stop bench bench-pipeline clean
+.PHONY: deps build test test-asan soak demo demo-stop bench bench-pipeline clean
 
 ## deps: install slapd, the OpenLDAP tools and libldap's headers (Debian), if missing
 deps:
@@ -27,6 +27,13 @@ build: deps
 ## test: every test, against real slapd instances started by the tests
 test: build
 	swift test $(SWIFT_FLAGS)
+
+## soak: hr-export's HR-style quarters synced into one slapd, invariants checked after each
+##       make soak [QUARTERS=40] [STAFF=3000] [SEED=13] [DANGLING=0] [SHARED=vanthu] (default 6 quarters, 800 staff)
+soak: build
+	ROSTERSYNC_SOAK_QUARTERS="$(QUARTERS)" ROSTERSYNC_SOAK_STAFF="$(STAFF)" ROSTERSYNC_SOAK_SEED="$(SEED)" \
+	ROSTERSYNC_SOAK_DANGLING="$(DANGLING)" ROSTERSYNC_SOAK_SHARED_MAILBOX="$(or $(SHARED),ubdt)" \
+	swift test $(SWIFT_FLAGS) --filter SoakTests
 
 ## test-asan: the LDAPClient tests under AddressSanitizer
 test-asan: deps

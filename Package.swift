@@ -61,6 +61,8 @@ let package = Package(
         ),
         // Realistic, deterministic rosters (samples/, tests, benchmarks).
         .executableTarget(name: "roster-gen", dependencies: ["RosterSync"], path: "Tools/roster-gen", swiftSettings: strict),
+        // HR-style quarterly exports made independently of roster-gen, for the soak test (issue 13).
+        .executableTarget(name: "hr-export", dependencies: ["RosterSync"], path: "Tools/hr-export", swiftSettings: strict),
         // Starts and stops real slapd instances (deploy/dev/slapd-dev) for the tests.
         .target(name: "SlapdHarness", path: "Tests/SlapdHarness", swiftSettings: strict),
         .testTarget(name: "LDAPModelTests", dependencies: ["LDAPModel"], swiftSettings: strict),
