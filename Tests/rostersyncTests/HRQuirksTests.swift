@@ -109,7 +109,7 @@ struct HRQuirksTests {
     func mergeQuarter() throws {
         try withSlapd { s in
             let units = s.dir + "/units.csv", staff = s.dir + "/staff.csv"
-            try writeRoster(units, [Self.unitsHeader, "VP,Văn phòng,,,", "TCDT,Tạp chí Dân tộc,,,", "BDT,Báo Dân tộc,,,"])
+            try writeRoster(units, [Self.unitsHeader, "VP,Văn phòng,,,", "TCDT,Tạp chí Dân tộc,,,000002", "BDT,Báo Dân tộc,,,"])
             try writeRoster(staff, [Self.staffHeader, "000001,Nguyễn Văn An,VP,,active,,,", "000002,Lê Thị Bình,TCDT,,active,,,",
                                     "000003,Trần Văn Cường,TCDT,,active,,,", "000004,Phạm Thị Dung,TCDT,,departed,2020-01-01,2021-01-01,",
                                     "000005,Đỗ Văn Em,TCDT,,active,,,"])
@@ -124,8 +124,9 @@ struct HRQuirksTests {
             let merged = try sync(sc)
             #expect(merged.status == 0, "\(merged.stdout)\(merged.stderr)")
             #expect(merged.stderr.contains("unit \"TCDT\" of departed 000004"), "a warning, not an error: \(merged.stderr)")
-            let tcdt = try ldapEntries(s, "(rsUnitCode=TCDT)", ["rsState"])
+            let tcdt = try ldapEntries(s, "(rsUnitCode=TCDT)", ["rsState", "owner"])
             #expect(tcdt.values.first?["rsstate"] == ["disabled"], "the merged unit's mailbox stops: \(tcdt)")
+            #expect(tcdt.values.first?["owner"] == nil, "nobody holds it; its head moved on: \(tcdt)")
             #expect(try ldapEntries(s, "(employeeNumber=000003)", ["rsState"]).values.first?["rsstate"] == ["disabled"])
             #expect(try ldapEntries(s, "(employeeNumber=000005)", ["departmentNumber"]).keys.first?.contains("ou=bdt") == true)
             try expectQuiet(sc, [], "after the merge")

@@ -902,12 +902,21 @@ private struct PlanBuilder {
                     operations: [.delete(dn: dn.string, assertion: assertion)]), pending: pending, due: effectiveDate)
                 if let p = dn.parent, !pending { remaining[p.normalized, default: 1] -= 1 }
             } else if dir.state != .disabled {
+                // Nobody holds a dissolved unit's mailbox: its owner would name a head who has
+                // moved on (and whose entry may go).
                 add(Change(
                     kind: .dissolveUnit, dn: dn.string, unitCode: code, groupUnit: code, subject: label,
                     reason: why + when + "; its mailbox is disabled, the entry is deleted once the \(left) entries left in it are gone",
-                    attributes: [AttributeChange("rsState", old: [dir.state.rawValue], new: [EntryState.disabled.rawValue])],
-                    operations: [.modify(dn: dn.string, modifications: Planner.stateModifications(to: .disabled, on: asOf, reason: "unit dissolved"),
-                                         assertion: assertion)]), pending: pending, due: effectiveDate)
+                    attributes: [AttributeChange("rsState", old: [dir.state.rawValue], new: [EntryState.disabled.rawValue])]
+                        + (dir.owner.map { [AttributeChange("owner", old: [$0], new: [])] } ?? []),
+                    operations: [.modify(dn: dn.string, modifications: Planner.stateModifications(to: .disabled, on: asOf, reason: "unit dissolved")
+                        + (dir.owner == nil ? [] : [.delete("owner")]), assertion: assertion)]), pending: pending, due: effectiveDate)
+            } else if let owner = dir.owner, !pending {
+                add(Change(
+                    kind: .updateUnit, dn: dn.string, unitCode: code, groupUnit: code, subject: label,
+                    reason: "dissolved, its mailbox disabled: nobody holds it any more",
+                    attributes: [AttributeChange("owner", old: [owner], new: [])],
+                    operations: [.modify(dn: dn.string, modifications: [.delete("owner")], assertion: assertion)]), pending: false, due: nil)
             }
         }
     }
