@@ -120,7 +120,7 @@ extension Frontend {
         let allowed = plan.counts.merging(unfinished?.counts ?? [:], uniquingKeysWith: max)
         try Frontend.failing(outcome: "nothing was done") { try state.markUnfinished(runId: runId, counts: allowed) }
         let applier = Applier(conn: conn, window: config.directory.window)
-        let fatal = applier.apply(plan.changes, operations: { i in Frontend.withPassword(plan.changes[i], credentials[i]) }) { i, result in
+        let fatal = applier.apply(plan.changes, operations: { i in Frontend.withPassword(plan.changes[i], credentials[i], hash: config.directory.passwordHash) }) { i, result in
             let c = plan.changes[i]
             switch result {
             case .success:
@@ -235,18 +235,18 @@ extension Frontend {
         return head.map { "mã cán bộ \($0)" } ?? "(chưa rõ tên)"
     }
 
-    /// The change's writes with the initial password added: in the add of a new mailbox
-    /// (hashed by the server, `pwdReset` so it must be changed), or replacing the unit
-    /// mailbox's password on a handover (the server sets `pwdReset` for an admin's change).
-    static func withPassword(_ c: Change, _ credential: Credential?) -> [PlannedOperation] {
+    /// The change's writes with the initial password added, hashed in the server's scheme
+    /// (never cleartext): in the add of a new mailbox, or replacing the unit mailbox's password
+    /// on a handover; with `pwdReset` so that it must be changed at first use.
+    static func withPassword(_ c: Change, _ credential: Credential?, hash: Config.PasswordHash = .ssha) -> [PlannedOperation] {
         guard let credential else { return c.operations }
-        let password = credential.password.reveal()
+        let password = hash.hash(credential.password)
         return c.operations.enumerated().map { i, op in
             switch op {
             case let .add(dn, attrs) where i == 0:
                 return .add(dn: dn, attributes: attrs + [LDAPAttribute("userPassword", password), LDAPAttribute("pwdReset", "TRUE")])
             case let .modify(dn, mods, assertion) where c.kind == .handoverUnitMailbox:
-                return .modify(dn: dn, modifications: mods + [.replace("userPassword", [password])], assertion: assertion)
+                return .modify(dn: dn, modifications: mods + [.replace("userPassword", [password]), .replace("pwdReset", ["TRUE"])], assertion: assertion)
             default:
                 return op
             }

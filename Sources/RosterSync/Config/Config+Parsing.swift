@@ -169,7 +169,7 @@ private struct ConfigReader {
 
     func directory(_ node: Node) throws -> Config.Directory {
         let k = "directory"
-        let m = try mapping(node, k, allowed: ["uris", "base", "units_base", "bind", "tls", "connect_timeout", "operation_timeout", "window", "page_size"])
+        let m = try mapping(node, k, allowed: ["uris", "base", "units_base", "bind", "tls", "connect_timeout", "operation_timeout", "window", "page_size", "password_hash"])
         let uris = try list(m["uris"], "\(k).uris")
         guard !uris.isEmpty else { throw error(m["uris"] ?? node, "\(k).uris", "is required: at least one ldap://, ldaps:// or ldapi:// URI") }
         for (i, (u, n)) in uris.enumerated() {
@@ -195,7 +195,16 @@ private struct ConfigReader {
             connectTimeout: try number(m["connect_timeout"], "\(k).connect_timeout", default: 5, range: 0.1...600),
             operationTimeout: try number(m["operation_timeout"], "\(k).operation_timeout", default: 30, range: 0.1...3600),
             window: try integer(m["window"], "\(k).window", default: 8, range: 1...1024),
-            pageSize: try integer(m["page_size"], "\(k).page_size", default: 1000, range: 1...100_000))
+            pageSize: try integer(m["page_size"], "\(k).page_size", default: 1000, range: 1...100_000),
+            passwordHash: try passwordHash(m["password_hash"], "\(k).password_hash"))
+    }
+
+    func passwordHash(_ node: Node?, _ key: String) throws -> Config.PasswordHash {
+        guard let text = try string(node, key) else { return .ssha }
+        guard let scheme = Config.PasswordHash(rawValue: text.uppercased()) else {
+            throw error(node, key, "\"\(text)\" is not one of \(Config.PasswordHash.allCases.map(\.rawValue).joined(separator: ", ")) (the server's olcPasswordHash)")
+        }
+        return scheme
     }
 
     func bind(_ node: Node) throws -> Config.Bind {

@@ -59,6 +59,16 @@ public struct Config: Sendable {
         public var window: Int
         /// Entries per page of a paged search (default 1000).
         public var pageSize: Int
+        /// How initial passwords are hashed before they are written: the scheme the server
+        /// itself uses (`olcPasswordHash`, `{SSHA}` unless changed), so that no cleartext
+        /// password is ever stored, whatever ppolicy's olcPPolicyHashCleartext says.
+        public var passwordHash: PasswordHash = .ssha
+    }
+
+    /// The userPassword schemes rostersync writes: slapd's default, and the salted SHA-2 ones
+    /// of its pw-sha2 module (for a server whose olcPasswordHash names one of those).
+    public enum PasswordHash: String, Sendable, CaseIterable {
+        case ssha = "{SSHA}", ssha256 = "{SSHA256}", ssha512 = "{SSHA512}"
     }
 
     public enum Bind: Sendable, Equatable {

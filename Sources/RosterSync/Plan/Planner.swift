@@ -383,15 +383,13 @@ private struct PlanBuilder {
             if let head = u.headEmployeeId, head != dir.headEmployeeId, !(input.roster.person(head).flatMap(departure).map { $0 <= asOf } ?? false) {
                 let headName = input.roster.person(head)?.fullName ?? head
                 let oldName = dir.headEmployeeId.map { input.roster.person($0)?.fullName ?? $0 }
-                let owner = finalDN(head)?.string
-                var hm: [LDAPModification] = [.replace("rsHeadEmployeeNumber", [head])]
-                if let owner { hm.append(.replace("owner", [owner])) }
+                // Its `owner` is set by planOwners, which knows where the head's entry will be.
+                let hm: [LDAPModification] = [.replace("rsHeadEmployeeNumber", [head])]
                 add(Change(
                     kind: .handoverUnitMailbox, dn: dn.string, unitCode: u.code, groupUnit: u.code, subject: unitLabel(u.code),
                     reason: (oldName.map { "head changed from \($0) to \(headName)" } ?? "\(headName) becomes the unit mailbox's holder")
                         + ": the unit mailbox's password is reset and a notice made for \(headName) (art. 12.3)",
-                    attributes: [AttributeChange("rsHeadEmployeeNumber", old: dir.headEmployeeId.map { [$0] } ?? [], new: [head])]
-                        + (owner.map { [AttributeChange("owner", old: dir.owner.map { [$0] } ?? [], new: [$0])] } ?? []),
+                    attributes: [AttributeChange("rsHeadEmployeeNumber", old: dir.headEmployeeId.map { [$0] } ?? [], new: [head])],
                     operations: [.modify(dn: dn.string, modifications: hm, assertion: .equality("rsUnitCode", dir.code ?? u.code))]),
                     pending: pending, due: u.effectiveDate)
             }
@@ -787,12 +785,14 @@ private struct PlanBuilder {
 
     /// Every unit's `owner` names its head's entry as it is after the run: a head who moved,
     /// or whose unit was renamed or moved, is followed there; a head whose entry this run
-    /// deletes (or that is gone) is no longer named. A handover sets it already.
+    /// deletes (or that is gone: deleted for disuse, not made yet) is no longer named.
     mutating func planOwners() {
+        // The holder: the new head of a handover in this plan, else the one the entry names.
         let handedOver = Set(changes.lazy.filter { $0.kind == .handoverUnitMailbox }.compactMap(\.unitCode))
         var heads: [String: (unit: UnitRecord, dir: DirectoryUnit, dn: DN, head: String)] = [:]
-        for u in input.roster.units where u.status == .active && !pendingUnits.contains(u.code) && !handedOver.contains(u.code) {
-            guard let dir = u.directoryEntry(dirUnitByCode), let dn = unitDN[u.code], let head = u.headEmployeeId ?? dir.headEmployeeId else { continue }
+        for u in input.roster.units where u.status == .active && !pendingUnits.contains(u.code) {
+            guard let dir = u.directoryEntry(dirUnitByCode), let dn = unitDN[u.code],
+                  let head = handedOver.contains(u.code) ? u.headEmployeeId : dir.headEmployeeId ?? u.headEmployeeId else { continue }
             heads[u.code] = (u, dir, dn, head)
         }
         guard !heads.isEmpty else { return }
@@ -827,8 +827,9 @@ private struct PlanBuilder {
             let attr = AttributeChange("owner", old: dir.owner.map { [$0] } ?? [], new: wanted.map { [$0.string] } ?? [])
             let name = input.roster.person(head)?.fullName ?? head
             let why = wanted == nil ? "the holder \(name)'s mailbox no longer exists" : "the holder \(name)'s entry is now \(wanted!.string)"
-            // One modify per unit: joined to the unit's update when it has one.
-            if let j = changes.firstIndex(where: { $0.kind == .updateUnit && $0.unitCode == u.code }),
+            // One modify per unit: joined to the unit's handover or update when it has one.
+            if let j = changes.firstIndex(where: { $0.kind == .handoverUnitMailbox && $0.unitCode == u.code })
+                ?? changes.firstIndex(where: { $0.kind == .updateUnit && $0.unitCode == u.code }),
                case let .modify(mdn, mods, assertion)? = changes[j].operations.first {
                 changes[j].operations[0] = .modify(dn: mdn, modifications: mods + [mod], assertion: assertion)
                 changes[j].attributes.append(attr)
