@@ -361,6 +361,7 @@ private struct PlanBuilder {
             // locked until the unit asks (`rostersync unlock`), as a person's does.
             if dir.state == .disabled {
                 mods += Planner.stateModifications(to: .active, on: asOf, reason: "active in the unit roster")
+                    + [.replace("rsLockExemptUntil", [cfg.policy.lockAfter.after(asOf).generalizedTime])]
                 attrs.append(AttributeChange("rsState", old: [dir.state.rawValue], new: [EntryState.active.rawValue]))
                 why.append("active again in the unit roster")
             }
@@ -583,7 +584,10 @@ private struct PlanBuilder {
                     kind: .enableAccount, dn: dn.string, employeeId: p.employeeId, unitCode: p.unitCode, groupUnit: p.unitCode, subject: subject,
                     reason: "active in the staff roster again before its deletion",
                     attributes: [AttributeChange("rsState", old: [acct.state.rawValue], new: [EntryState.active.rawValue])],
-                    operations: [.modify(dn: dn.string, modifications: Planner.stateModifications(to: .active, on: asOf, reason: "active in the staff roster again"),
+                    // Its last login predates the departure: not locked for that before the holder
+                    // has had a lock period to log in again.
+                    operations: [.modify(dn: dn.string, modifications: Planner.stateModifications(to: .active, on: asOf, reason: "active in the staff roster again")
+                        + [.replace("rsLockExemptUntil", [cfg.policy.lockAfter.after(asOf).generalizedTime])],
                                          assertion: .and([identity, .equality("rsState", EntryState.disabled.rawValue)]))]),
                     pending: false, due: nil)
             }
@@ -795,9 +799,10 @@ private struct PlanBuilder {
                   let head = handedOver.contains(u.code) ? u.headEmployeeId : dir.headEmployeeId ?? u.headEmployeeId else { continue }
             heads[u.code] = (u, dir, dn, head)
         }
-        guard !heads.isEmpty else { return }
+        let created = changes.indices.filter { changes[$0].kind == .createUnit }
+        guard !heads.isEmpty || !created.isEmpty else { return }
         // What this run does to the heads' entries.
-        let ids = Set(heads.values.map(\.head))
+        let ids = Set(heads.values.map(\.head) + created.compactMap { changes[$0].unitCode.flatMap { unitByCode[$0]?.headEmployeeId } })
         var after: [String: DN?] = [:]
         for c in changes {
             guard let id = c.employeeId, ids.contains(id) else { continue }
@@ -808,19 +813,25 @@ private struct PlanBuilder {
             default: continue
             }
         }
+        /// The head's entry as it is after the run, if there is one.
+        func entry(of head: String) -> DN? {
+            if let known = after[head] { return known }
+            if let k = input.roster.staffIndex[head] {
+                let i = accountOf[k]
+                return i >= 0 ? effective(input.snapshot.accounts[i].dn) : nil  // no entry, none made now
+            }
+            return input.snapshot.accounts.first(where: { $0.employeeId == head }).map { effective($0.dn) }  // no longer in the roster
+        }
+        // New units: their head's entry, when it exists or is made by this run.
+        for i in created {
+            guard let code = changes[i].unitCode, let head = unitByCode[code]?.headEmployeeId, let owner = entry(of: head),
+                  case let .add(dn, attrs)? = changes[i].operations.first else { continue }
+            changes[i].attributes.append(AttributeChange("owner", old: [], new: [owner.string]))
+            changes[i].operations[0] = .add(dn: dn, attributes: attrs + [LDAPAttribute("owner", owner.string)])
+        }
         for code in heads.keys.sorted() {
             guard let (u, dir, dn, head) = heads[code] else { continue }
-            let wanted: DN?
-            if let known = after[head] {
-                wanted = known
-            } else if let k = input.roster.staffIndex[head] {
-                let i = accountOf[k]
-                wanted = i >= 0 ? effective(input.snapshot.accounts[i].dn) : nil  // no entry, none made
-            } else if let a = input.snapshot.accounts.first(where: { $0.employeeId == head }) {
-                wanted = effective(a.dn)  // a head the staff roster no longer lists
-            } else {
-                wanted = nil
-            }
+            let wanted = entry(of: head)
             let current = dir.owner.flatMap { try? DN($0) }
             guard wanted != current, !(wanted == nil && dir.owner == nil) else { continue }
             let mod: LDAPModification = wanted.map { .replace("owner", [$0.string]) } ?? .delete("owner")
@@ -939,12 +950,6 @@ private struct PlanBuilder {
     mutating func build() {
         matchEntries()
         planUnitPlacement()
-        // New units learn their head's DN now that people's places are known.
-        for i in changes.indices where changes[i].kind == .createUnit {
-            guard let code = changes[i].unitCode, let head = unitByCode[code]?.headEmployeeId, let owner = finalDN(head) else { continue }
-            changes[i].attributes.append(AttributeChange("owner", old: [], new: [owner.string]))
-            if case let .add(dn, attrs) = changes[i].operations[0] { changes[i].operations[0] = .add(dn: dn, attributes: attrs + [LDAPAttribute("owner", owner.string)]) }
-        }
         planUnitContents()
         planPeople()
         // The folder of deletion records, made before the first deletion for disuse needs it.
