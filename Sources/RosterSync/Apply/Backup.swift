@@ -16,20 +16,28 @@ public enum Backup {
     /// moves (and the entry's own move) are applied; those are undone here, latest first, so
     /// the backup reads each entry where it is before the first write.
     public static func entriesBeforeRun(_ changes: [Change]) -> [String] {
-        var moves: [(old: DN, new: DN)] = []
+        // Units' moves apply to whole subtrees (a few per run); an account's move only to that
+        // account, looked up by its new DN (thousands in a 100,000-person quarter: rebasing
+        // every DN through all of them would be quadratic).
+        var unitMoves: [(old: DN, new: DN)] = []
+        var accountMoves: [String: DN] = [:]
         var out: [(dn: String, depth: Int, order: Int)] = []
         var seen = Set<String>()
         for c in changes {
             if c.kind.isDestructive {
                 if var d = try? DN(c.dn) {
-                    for m in moves.reversed() { if let r = d.rebased(from: m.new, to: m.old) { d = r } }
+                    if let before = accountMoves[d.normalized] { d = before }
+                    for m in unitMoves.reversed() { if let r = d.rebased(from: m.new, to: m.old) { d = r } }
                     if seen.insert(d.normalized).inserted { out.append((d.string, DN.depth(of: d.string), out.count)) }
                 } else if seen.insert(c.dn).inserted {
                     out.append((c.dn, DN.depth(of: c.dn), out.count))
                 }
             }
-            if [.renameUnit, .moveUnit, .moveAccount].contains(c.kind), let new = c.newDN.flatMap({ try? DN($0) }), let old = try? DN(c.dn) {
-                moves.append((old, new))
+            guard let new = c.newDN.flatMap({ try? DN($0) }), let old = try? DN(c.dn) else { continue }
+            switch c.kind {
+            case .renameUnit, .moveUnit: unitMoves.append((old, new))
+            case .moveAccount: accountMoves[new.normalized] = old  // `old` is after the units' moves
+            default: break
             }
         }
         return out.sorted { ($0.depth, $0.order) < ($1.depth, $1.order) }.map(\.dn)
