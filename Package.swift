@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "RosterSyncTests", dependencies: ["RosterSync"], exclude: ["Snapshots"], swiftSettings: strict),
         .testTarget(
             name: "rostersyncTests",
-            dependencies: ["SlapdHarness", "LDAPClient"],
+            dependencies: ["SlapdHarness", "LDAPClient", "RosterSync"],
             swiftSettings: strict
         ),
     ],

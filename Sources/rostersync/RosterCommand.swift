@@ -93,7 +93,26 @@ extension Frontend {
         let unitBytes = try readBytes(units), staffBytes = try readBytes(staff)
         let u = try TextDecoder.decode(unitBytes, declared: encoding, file: units)
         let s = try TextDecoder.decode(staffBytes, declared: encoding, file: staff)
-        let roster = try parser.parse(unitsText: u.text, unitsFile: units, staffText: s.text, staffFile: staff)
+        let roster: Roster
+        do {
+            roster = try parser.parse(unitsText: u.text, unitsFile: units, staffText: s.text, staffFile: staff)
+        } catch {
+            // A staff file whose names mostly fail: say which encodings would read it.
+            var e = error
+            for i in e.issues.indices where e.issues[i].file == staff && e.issues[i].message.hasSuffix(RosterParser.encodingHint) {
+                let readers = RosterEncoding.allCases.filter { $0 != s.encoding }.compactMap { enc -> (RosterEncoding, Double)? in
+                    // Plain ASCII (VIQR) reads the same every way: no encoding helps there.
+                    guard let text = try? TextDecoder.decode(staffBytes, as: enc, file: staff), text != s.text,
+                          text.utf8.contains(where: { $0 >= 0x80 }) else { return nil }
+                    let score = VietnameseText.readability(text)
+                    return score >= 0.8 ? (enc, score) : nil
+                }.sorted { $0.1 > $1.1 }
+                e.issues[i].message += readers.isEmpty
+                    ? " No other encoding reads it as Vietnamese either."
+                    : " It reads as Vietnamese as " + readers.map { "\($0.0) (\(Int(($0.1 * 100).rounded())) % of words)" }.joined(separator: ", ") + "."
+            }
+            throw e
+        }
         return LoadedRoster(roster: roster, encodings: [(units, "\(u.encoding) (\(u.how))"), (staff, "\(s.encoding) (\(s.how))")], checksums: [units: sha256(unitBytes), staff: sha256(staffBytes)])
     }
 }

@@ -134,16 +134,39 @@ struct EncodingTests {
     func samplesAgree() throws {
         let dir = repoRoot + "/samples/encodings"
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".csv") }.sorted()
-        #expect(files.count == 5)
+        #expect(files.count == 7)
         var texts: [String: String] = [:]
         for f in files {
             let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/" + f)))
             let d = try TextDecoder.decode(bytes, declared: nil, file: f)
             texts[f] = d.text.replacingOccurrences(of: "\t", with: ";").replacingOccurrences(of: "\u{FEFF}", with: "")
             let expected = f.replacingOccurrences(of: "staff.", with: "").replacingOccurrences(of: ".csv", with: "").replacingOccurrences(of: "-bom", with: "")
+                .replacingOccurrences(of: "-excel-utf-8", with: "")
             #expect(d.encoding.rawValue == expected, "\(f) detected as \(d.encoding)")
+            #expect(d.how.hasPrefix("repaired: ") == f.contains("-excel-"), "\(f): \(d.how)")
         }
-        #expect(Set(texts.values).count == 1, "the five files decode differently")
+        #expect(Set(texts.values).count == 1, "the seven files decode differently")
+    }
+
+    @Test("Excel mojibake of TCVN3 and VNI is repaired; genuine UTF-8 with Western letters is left alone")
+    func mojibake() throws {
+        let name = "Ủy ban Dân tộc, H’Hen Niê, Nguyễn Thị Thu Diệp, Đặng Văn Ơn, Lò Văn Pấng, Sùng A Dình"
+        for enc in [RosterEncoding.tcvn3, .vni] {
+            let western = String(String.UnicodeScalarView(TextDecoder.encode(name, as: enc).map { Unicode.Scalar(TextDecoder.windows1252($0))! }))
+            let d = try TextDecoder.decode(Array(western.utf8), declared: nil, file: "s.csv")
+            #expect(d.text == name && d.encoding == enc, "\(enc): \(western) → \(d.text)")
+        }
+        // Names of another language in Western letters are no mojibake: left as they are.
+        let french = "José Müller, François Léger, Zoë Dupré"
+        #expect(try TextDecoder.decode(Array(french.utf8), declared: nil, file: "s.csv").text == french)
+    }
+
+    @Test("TCVN3 keeps Windows-1252's curly quotes and dashes (Word's apostrophe in Ê Đê names)")
+    func tcvn3Punctuation() throws {
+        let text = "H’Hen Niê – “Phòng Tổng hợp” — Ặ Ị Ò Ỏ Õ Ó Ọ Ộ…"
+        let bytes = TextDecoder.encode(text, as: .tcvn3)
+        #expect(bytes.contains(0x92) && bytes.contains(0x96), "the quotes and dashes are Windows-1252's bytes")
+        #expect(try TextDecoder.decode(bytes, as: .tcvn3, file: "s.csv") == text)
     }
 }
 

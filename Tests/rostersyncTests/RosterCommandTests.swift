@@ -1,4 +1,5 @@
 import Foundation
+import RosterSync
 import SlapdHarness
 import Testing
 
@@ -13,6 +14,27 @@ struct RosterCommandTests {
         #expect(out.stdout.contains("Units (20)") && out.stdout.contains("Staff (300)"))
         #expect(out.stdout.contains("000005  Y Moan Ênuôl  [TCCB] active"))
         #expect(out.stdout.contains("→  annv2@cema.gov.vn"))
+    }
+
+    @Test("a staff file whose names mostly do not read as Vietnamese is refused, naming the encodings that would read it; VIQR too")
+    func wrongEncodingRefused() throws {
+        let dir = NSTemporaryDirectory() + "rs-enc-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "unit_code,unit_name\r\nVP,Van phong\r\n".write(toFile: dir + "/units.csv", atomically: true, encoding: .utf8)
+        let names = ["Nguyễn Văn An", "Trần Thị Bích Ngọc", "Lê Văn Cường", "Phạm Thị Dung", "Hoàng Văn Em", "Vũ Thị Giang"]
+        let text = "employee_id,full_name,unit_code\r\n" + names.enumerated().map { "00000\($0.offset),\($0.element),VP\r\n" }.joined()
+        try Data(TextDecoder.encode(text, as: .tcvn3)).write(to: URL(fileURLWithPath: dir + "/staff.csv"))
+        // Declared the wrong way: refused, with the way that reads it.
+        let wrong = try rostersync(["roster", "--units", dir + "/units.csv", "--staff", dir + "/staff.csv", "--encoding", "vni"])
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr.contains(dir + "/staff.csv:1:1: 100 % of the names (6 of 6) do not read as Vietnamese"), "\(wrong.stderr)")
+        #expect(wrong.stderr.contains("It reads as Vietnamese as tcvn3 (100 % of words)"), "\(wrong.stderr)")
+        #expect(try rostersync(["roster", "--units", dir + "/units.csv", "--staff", dir + "/staff.csv"]).status == 0, "detected, it reads")
+        // VIQR (ASCII with marks as punctuation) is not read, and never stored as names.
+        try ("employee_id,full_name,unit_code\r\n" + (1...6).map { "00000\($0),Nguye^~n Va(n An,VP\r\n" }.joined()).write(toFile: dir + "/viqr.csv", atomically: true, encoding: .utf8)
+        let viqr = try rostersync(["roster", "--units", dir + "/units.csv", "--staff", dir + "/viqr.csv"])
+        #expect(viqr.status == 1 && viqr.stderr.contains("or it is VIQR, which is not read") && viqr.stderr.contains("No other encoding reads it"), "\(viqr.stderr)")
     }
 
     @Test("a legacy-encoded staff file is detected and reads the same as UTF-8, as JSON")

@@ -157,6 +157,12 @@ if CommandLine.arguments.contains("--encodings") {
         var bytes = TextDecoder.encode(text, as: enc)
         if bom { bytes = [0xEF, 0xBB, 0xBF] + bytes }
         try Data(bytes).write(to: URL(fileURLWithPath: out + "/encodings/staff.\(name).csv"))
+        // Excel's accident: the legacy file opened as Western (Windows-1252) text and saved
+        // as "CSV UTF-8" (with its BOM).
+        if enc == .tcvn3 || enc == .vni {
+            let western = String(String.UnicodeScalarView(bytes.map { Unicode.Scalar(TextDecoder.windows1252($0)) ?? "?" }))
+            try Data([0xEF, 0xBB, 0xBF] + Array(western.utf8)).write(to: URL(fileURLWithPath: out + "/encodings/staff.\(name)-excel-utf-8.csv"))
+        }
     }
 }
 FileHandle.standardError.write(Data("roster-gen: \(units.count) units, \(people.count) people in \(out)\n".utf8))

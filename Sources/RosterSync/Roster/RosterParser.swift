@@ -238,6 +238,7 @@ public struct RosterParser: Sendable {
         var plausible: [ExactText: Bool] = [:]
         var statusCache: [String: StaffStatus?] = [:]
         var found: [RosterIssue] = []
+        var named = 0
         let cols = readRows(text, file: file, aliases: Self.staffAliases, extra: staffColumns, required: ["employee_id", "full_name", "unit_code"], issues: &issues) { r, cols, issues in
             var row = Row(record: r, columns: cols, file: file)
             let rawId = row.required("employee_id", issues: &issues)
@@ -266,6 +267,7 @@ public struct RosterParser: Sendable {
             }
             // Split by bytes: the name is cleaned (single spaces), and a Character walk costs
             // more than the rest of the row.
+            if !name.isEmpty { named += 1 }
             for word in Self.words(name) {
                 let key = ExactText(word)
                 let ok: Bool
@@ -287,9 +289,26 @@ public struct RosterParser: Sendable {
                     startDate: start, endDate: end, phone: phone, line: r.line))
             }
         }
-        warnings.append(contentsOf: found)
+        // A name here and there that is not Vietnamese is a warning (a foreign name, a typo);
+        // most of them is the file's encoding, not the names: nothing from it may be stored.
+        if named >= Self.encodingCheckMinimum, Double(found.count) > Double(named) * Self.encodingCheckShare {
+            let examples = found.prefix(3).compactMap { $0.message.split(separator: "\"").dropFirst(2).first.map { "\"\($0)\"" } }
+            issues.append(RosterIssue(file: file, line: 1, column: 1, message: "\(Int((Double(found.count) * 100 / Double(named)).rounded())) % of the names "
+                + "(\(found.count) of \(named)) do not read as Vietnamese, e.g. \(examples.joined(separator: ", ")): "
+                + "the file's encoding is wrong (or it is VIQR, which is not read); nothing was stored. \(Self.encodingHint)"))
+        } else {
+            warnings.append(contentsOf: found)
+        }
         return cols.map { (out, $0) }
     }
+
+    /// A staff file with more than half its names failing the syllable check is refused (at
+    /// least 5 names: a tiny file of foreign names stays a warning). Mojibake and VIQR fail on
+    /// nearly every name; real exports fail on a few foreign or mistyped ones.
+    static let encodingCheckShare = 0.5
+    static let encodingCheckMinimum = 5
+    /// The end of that message, where the loader adds the encodings that would read the file.
+    public static let encodingHint = "Say which it is with --encoding NAME or rosters.encoding."
 
     /// ASCII `local@domain` in lower case, a dot in the domain, at most 254 bytes.
     static func isEmailAddress(_ s: String) -> Bool {
