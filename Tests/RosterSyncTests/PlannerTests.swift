@@ -180,6 +180,18 @@ struct PlannerTests {
         #expect(later.changes[0].reason.contains("never logged in since the mailbox was created on 2026-06-01"))
     }
 
+    @Test("someone who starts (or comes back) has a lock period from their start date, whatever their last login was")
+    func rehireNotLockedAtOnce() throws {
+        // Came back on 2026-10-01; the mail server still shows their last login of their first time here.
+        let r = try roster(staff: "employee_id,full_name,unit_code,start_date\n1,Nguyễn Văn An,VP,2026-10-01\n")
+        let entries = directory + [person("1", "annv", name: "Nguyễn Văn An", ["createTimestamp": ["20250101000000Z"]])]
+        let logins = ["annv@cema.gov.vn": Day(parsing: "2025-03-10")!]
+        #expect(kinds(plan(r, entries, asOf: "2026-11-29", logins: logins)).isEmpty)
+        let later = plan(r, entries, asOf: "2027-01-05", logins: logins)
+        #expect(kinds(later) == ["lockAccount 1"])
+        #expect(later.changes[0].reason.contains("no login since starting work on 2026-10-01"))
+    }
+
     @Test("a staff file whose ids were renumbered is recognised: each new id paired with the account whose id left")
     func renumbered() throws {
         let entries = directory + [person("000001", "annv", name: "Nguyễn Văn An"), person("000002", "binhlv", name: "Lê Văn Bình"),

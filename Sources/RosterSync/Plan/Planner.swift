@@ -748,12 +748,20 @@ private struct PlanBuilder {
         if let exempt = a.lockExemptUntil, exempt > asOf { return }
         let fromCSV = input.lastLogins.isEmpty ? nil : a.aliases.reduce(a.mail.flatMap { input.lastLogins[$0] }) { Day.later($0, input.lastLogins[$1]) }
         let last = Day.later(a.lastLogin, Self.ownLogin(fromCSV, created: a.created))
-        guard let since = last ?? a.created else { return }
-        let never = last == nil
+        guard var since = last ?? a.created else { return }
+        // Someone who started (or came back) after that has a lock period from their start:
+        // a rehire's last login is from their earlier time here.
+        var started = false
+        if let start = p.startDate, start > since {
+            since = start
+            started = true
+        }
+        let never = last == nil && !started
         // Made only when the mailbox is locked or deleted (a few of 100,000).
         lazy var identity = Filter.equality("employeeNumber", p.employeeId)
         lazy var subject = "\(p.employeeId) \(p.fullName)"
-        lazy var words = never ? "never logged in since the mailbox was created on \(since)" : "no login since \(since)"
+        lazy var words = never ? "never logged in since the mailbox was created on \(since)"
+            : started ? "no login since starting work on \(since)" : "no login since \(since)"
         lazy var target = dn().string
         switch a.state {
         case .active:
