@@ -119,3 +119,46 @@ struct FailoverTests {
         try checkOutcome(out, pair.a, pair.b, pair: pair) { pair.a.thaw() }
     }
 }
+
+@Suite("a two-provider pair: a provider behind its peer", .serialized)
+struct BehindPeerTests {
+    let samples = Slapd.repoRoot + "/samples"
+
+    /// A config for `uris` with the sample rosters, its state folder in a's folder.
+    func config(_ a: Slapd, _ uris: [String]) throws -> String {
+        try writeConfig(a, uris: uris, extra: "rosters:\n  units: \(samples)/units.csv\n  staff: \(samples)/staff.csv\n")
+    }
+
+    @Test("node a restarted behind b: plan warns; sync waits for it, else refuses naming both and their CSNs")
+    func restartedBehind() throws {
+        try withPair { a, b in
+            // a goes down and comes back without pulling from b; meanwhile b takes the first load.
+            try a.replication(false)
+            try a.stop()
+            let load = try rostersync(["sync", "--config", try config(a, [b.ldapiURI])])
+            #expect(load.status == 0, "\(load.stderr)")
+            try a.start()
+            #expect(accountCount(a) == 0 && accountCount(b) == 290)
+            let both = try config(a, [a.ldapiURI, b.ldapiURI])
+
+            let plan = try rostersync(["plan", "--config", both])
+            #expect(plan.stderr.contains("warning: \(a.ldapiURI) is behind \(b.ldapiURI)"), "\(plan.stderr)")
+
+            let refused = try rostersync(["sync", "--config", both])
+            #expect(refused.status == 1, "\(refused.stdout.suffix(300))")
+            let csnB = try #require(try b.contextCSN().first { $0.contains("#002#") })
+            #expect(refused.stderr.contains("\(a.ldapiURI) is behind \(b.ldapiURI)") && refused.stderr.contains(csnB), "\(refused.stderr)")
+            #expect(!refused.stdout.contains("did "), "nothing written")
+            #expect(accountCount(a) == 0)
+
+            // Replication comes back a second into the run: the run waits for it, then has nothing to do.
+            let run = try BackgroundRun(["sync", "--config", both], in: a.dir)
+            usleep(1_000_000)
+            try a.replication(true)
+            let out = run.wait()
+            #expect(out.status == 0, "\(out.stderr)")
+            #expect(out.stdout.contains("waited") && out.stdout.contains("nothing to do"), "\(out.stdout.prefix(500))")
+            #expect(accountCount(a) == 290)
+        }
+    }
+}
