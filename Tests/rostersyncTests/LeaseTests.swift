@@ -2,6 +2,14 @@ import Foundation
 import SlapdHarness
 import Testing
 
+/// Every entry of the directory with its operational attributes, but for the suffix's
+/// `contextCSN`: a run that stops before writing has still taken and released its lease
+/// (an add and a delete of cn=rostersync-lease), which moves the contextCSN and nothing else.
+func directoryDump(_ s: Slapd) throws -> String {
+    try s.tool("ldapsearch", ["-LLL", "-o", "ldif-wrap=no", "-b", s.suffix, "(objectClass=*)", "*", "+"]).stdout
+        .split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("contextCSN:") }.joined(separator: "\n")
+}
+
 @Suite("the directory's lease: runs on other hosts or state folders are kept out", .serialized)
 struct LeaseTests {
     let samples = Slapd.repoRoot + "/samples"
@@ -77,6 +85,16 @@ struct LeaseTests {
             #expect(!second.stdout.contains("did "), "the second run wrote nothing")
             #expect(firstOut.status == 0, "\(firstOut.stderr.suffix(300))")
             #expect(lease(s) == "")
+        }
+    }
+
+    @Test("restore too is refused while another run holds the lease")
+    func restoreRefused() throws {
+        try withSlapd { s in
+            let sc = try Scenario(s, units: samples + "/units.csv", staff: samples + "/staff.csv")
+            try putLease(s, "held by rostersync run 20261206-090000-77 on host mail2.cema.gov.vn, pid 77, until \(Self.iso(600))")
+            let out = try rostersync(["restore", "--config", sc.config, "20261206-080000-1"])
+            #expect(out.status == 1 && out.stderr.contains("another rostersync run holds"), "\(out.stderr)")
         }
     }
 
