@@ -161,4 +161,19 @@ struct BehindPeerTests {
             #expect(accountCount(a) == 290)
         }
     }
+
+    @Test("check with both providers: each answers, and a provider behind its peer is a warning naming both")
+    func checkReplicas() throws {
+        try withPair { a, b in
+            let both = try config(a, [a.ldapiURI, b.ldapiURI])
+            let fine = try rostersync(["check", "--config", both])
+            #expect(fine.status == 0, "\(fine.stdout)")
+            #expect(fine.stdout.contains("ok    replica     \(b.ldapiURI) answers; \(a.ldapiURI) is not behind it"), "\(fine.stdout)")
+            try a.replication(false)
+            let add = try b.tool("ldapadd", [], stdin: "dn: cn=x,ou=services,\(b.suffix)\nobjectClass: device\ncn: x\n")
+            #expect(add.status == 0)
+            let late = try rostersync(["check", "--config", both])
+            #expect(late.stdout.contains("warn  replica     \(a.ldapiURI) is behind \(b.ldapiURI): serverID 002"), "\(late.stdout)")
+        }
+    }
 }
