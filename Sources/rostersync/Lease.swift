@@ -78,6 +78,7 @@ final class DirectoryLease: Sendable {
             }
             switch added?.code {
             case nil:
+                try confirm(config, conn: conn, dn: dn, mine: mine, holder: holder)
                 return start(DirectoryLease(dn: dn, holder: holder, ttl: ttl, value: mine), options: options, credentials: credentials)
             case .noSuchObject? where dn.hasSuffix(",\(config.directory.unitsBase.string)") && config.directory.unitsBase != config.directory.base:
                 // No units base yet (a first load creates it): the lease sits under the base.
@@ -114,6 +115,7 @@ final class DirectoryLease: Sendable {
             switch taken?.code {
             case nil:
                 Log.logger.notice("took over the directory's lease from \(held?.holder ?? current) (\(deadHere ? "that process is gone" : "it had lapsed"))")
+                try confirm(config, conn: conn, dn: dn, mine: mine, holder: holder)
                 return start(DirectoryLease(dn: dn, holder: holder, ttl: ttl, value: mine), options: options, credentials: credentials)
             case .assertionFailed?, .noSuchObject?:
                 continue  // another run was quicker, or released it: look again
@@ -122,6 +124,49 @@ final class DirectoryLease: Sendable {
             }
         }
         throw Frontend.Failure("could not take the directory's lease \(dn): it changed hands five times while this run tried")
+    }
+
+    /// With several providers, two runs may take the lease at once on two of them (each add
+    /// succeeds where it is made). Replication then leaves one value everywhere: the lease is
+    /// this run's once every provider that answers shows this run's value. One that shows
+    /// another live holder's means the other run won: this run lets go and stops. One that
+    /// shows nothing yet is waited for (up to operation_timeout, at most 10 s), then left
+    /// with a warning (replication slow or stalled: the contextCSN check comes next).
+    private static func confirm(_ config: Config, conn: LDAPConnection, dn: String, mine: String, holder: String) throws {
+        guard config.directory.uris.count > 1 else { return }
+        let credentials = try Frontend.credentials(config)
+        var peers: [(uri: String, conn: LDAPConnection)] = [(conn.uri, conn)]
+        for uri in config.directory.uris where uri != conn.uri {
+            var options = Frontend.connectionOptions(config)
+            options.uris = [uri]
+            do {
+                peers.append((uri, try LDAPConnection.connect(options, credentials: credentials)))
+            } catch {
+                printError("warning: cannot confirm the directory's lease on \(uri) (\(error))")
+            }
+        }
+        defer { for p in peers.dropFirst() { p.conn.close() } }
+        let deadline = Date().addingTimeInterval(min(10, config.directory.operationTimeout))
+        var pending: [String] = []
+        repeat {
+            pending = []
+            for p in peers {
+                var value: String?
+                try? p.conn.search(base: dn, scope: .base, attributes: ["description"]) { value = $0.string("description") }
+                if value == mine { continue }
+                if let value, let other = parse(value), other.holder != holder, let until = other.until, until > Date() {
+                    _ = attempt { () throws(LDAPError) in try conn.delete(dn, assertion: .equality("description", mine)) }
+                    throw Frontend.Failure(
+                        "another rostersync run holds the directory's lease \(dn) at \(p.uri): \(value). It took it at the same time as this run, "
+                        + "on another provider; nothing was done")
+                }
+                pending.append(p.uri)
+            }
+            if !pending.isEmpty { usleep(100_000) }
+        } while !pending.isEmpty && Date() < deadline
+        if !pending.isEmpty {
+            printError("warning: the directory's lease \(dn) has not reached \(pending.joined(separator: ", ")) (replication slow or stalled)")
+        }
     }
 
     /// Runs one write; returns its error, if any.
