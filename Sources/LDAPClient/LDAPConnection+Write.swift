@@ -61,9 +61,12 @@ extension LDAPConnection {
     /// and calls `completion` exactly once per operation, with its index, as results arrive
     /// (not necessarily in order). A failing operation fails alone; the others go on.
     ///
-    /// If the connection is lost or the server stops answering, every operation not yet
-    /// answered is reported failed (`serverDown` or `timeout`) and the call then throws that
-    /// error: nothing is left unaccounted for, and it never hangs longer than the timeout.
+    /// If the server is lost (down, or frozen past the operation timeout), the operations
+    /// sent to it and not answered are reported `outcomeUnknown` (they may have been applied:
+    /// never sent again), and the connection fails over to the next URI of the list (bound
+    /// again), where the operations not yet sent go. When no other URI answers, every
+    /// operation not yet sent is reported failed ("not sent") and the call throws: nothing is
+    /// left unaccounted for, and it never hangs longer than the timeouts.
     public func pipeline(
         _ operations: [LDAPOperation], window: Int = LDAPConnection.defaultWindow,
         completion: (Int, Result<LDAPWriteResult, LDAPError>) -> Void
@@ -72,15 +75,12 @@ extension LDAPConnection {
         var outstanding: [Int32: Int] = [:]  // msgid -> index
         outstanding.reserveCapacity(window)
         var next = 0
+        // Each URI may be failed over to twice in one call (a node that comes back and goes
+        // again); then the call gives up rather than loop.
+        var failoversLeft = 2 * options.uris.count
 
         func failRemaining(_ e: LDAPError) {
-            for index in outstanding.values.sorted() {
-                var err = e
-                err.operation = operations[index].request.name
-                err.dn = operations[index].request.dn
-                completion(index, .failure(err))
-            }
-            outstanding.removeAll()
+            failOutstanding(e)
             while next < operations.count {
                 var err = e
                 err.operation = operations[next].request.name
@@ -91,27 +91,63 @@ extension LDAPConnection {
             }
         }
 
+        /// Sent and unanswered when the server was lost: applied or not, nobody knows.
+        func failOutstanding(_ e: LDAPError) {
+            for index in outstanding.values.sorted() {
+                var err = e
+                err.code = .outcomeUnknown
+                err.operation = operations[index].request.name
+                err.dn = operations[index].request.dn
+                err.message = "sent to \(e.uri ?? uri), which was then lost (\(e.code.name)\(e.message.isEmpty ? "" : ": " + e.message)); "
+                    + "it may or may not have been applied, and was not sent again"
+                completion(index, .failure(err))
+            }
+            outstanding.removeAll()
+        }
+
+        /// The server is lost: settle what was sent to it, then go on at the next URI.
+        func lost(_ e: LDAPError) throws(LDAPError) {
+            var e = e
+            e.uri = e.uri ?? uri
+            guard e.code.isConnectionFailure, failoversLeft > 0 else {
+                failRemaining(e)
+                throw e
+            }
+            failOutstanding(e)
+            failoversLeft -= 1
+            do throws(LDAPError) {
+                try failover(after: e)
+            } catch {
+                failRemaining(error)
+                throw error
+            }
+        }
+
         while next < operations.count || !outstanding.isEmpty {
             // Fill the window.
             while next < operations.count && outstanding.count < window {
                 switch send(operations[next]) {
                 case let .success(msgid):
                     outstanding[msgid] = next
+                    next += 1
                 case let .failure(e):
                     if e.code.isConnectionFailure {
-                        failRemaining(e)
-                        throw e
+                        // Not sent: it goes to the next server with the rest.
+                        try lost(e)
+                        continue
                     }
                     completion(next, .failure(e))  // e.g. a bad filter in this operation alone
+                    next += 1
                 }
-                next += 1
             }
             guard !outstanding.isEmpty else { continue }
             // Collect one result.
             let res: OpaquePointer
             switch nextMessage(outstanding: Array(outstanding.keys), all: true, operation: "write") {
             case let .success(m): res = m
-            case let .failure(e): failRemaining(e); throw e
+            case let .failure(e):
+                try lost(e)
+                continue
             }
             let msgid = ldap_msgid(res)
             guard let index = outstanding.removeValue(forKey: msgid) else {

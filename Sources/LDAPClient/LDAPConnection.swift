@@ -77,12 +77,21 @@ public enum LDAPScope: Int32, Sendable {
 /// connection on the task that opened it. Pipelining gets its concurrency from having many
 /// operations outstanding on the wire, not from threads.
 public final class LDAPConnection {
-    let ld: OpaquePointer
-    /// The URI this connection uses (the first of the list that answered).
-    public let uri: String
+    /// The handle; replaced when a pipeline fails over to the next URI.
+    var ld: OpaquePointer
+    /// The URI this connection uses (the first of the list that answered; the next one after
+    /// a failover).
+    public internal(set) var uri: String
     public let options: LDAPConnectionOptions
     /// Outcome of the bind, including password-policy warnings.
-    public private(set) var bindResult = LDAPBindResult()
+    public internal(set) var bindResult = LDAPBindResult()
+    /// What the connection bound with, kept to bind again after a failover.
+    var credentials: LDAPCredentials?
+    /// Called when a pipeline lost its server and went on at another URI: the error that
+    /// ended the old connection and the new URI.
+    public var onFailover: ((LDAPError, String) -> Void)?
+    /// Failovers so far (each a lost server replaced by the next URI).
+    public internal(set) var failovers = 0
     private var closed = false
 
     private init(ld: OpaquePointer, uri: String, options: LDAPConnectionOptions) {
@@ -122,6 +131,7 @@ public final class LDAPConnection {
                 let conn = try open(uri: uri, options: options)
                 do throws(LDAPError) {
                     conn.bindResult = try conn.bind(credentials)
+                    conn.credentials = credentials
                     conn.addReadAhead()
                     return conn
                 } catch {
@@ -140,6 +150,44 @@ public final class LDAPConnection {
             code: failures.last?.code ?? .serverDown,
             message: "no directory server answered: " + failures.map { "\($0.uri ?? "?"): \($0.code.text)\($0.message.isEmpty ? "" : " (\($0.message))")" }.joined(separator: "; "),
             operation: "connect")
+    }
+
+    /// After the server of this connection was lost (down, frozen, refusing): opens and binds
+    /// the next URI of the list (the ones after the current, in order, then those before it;
+    /// not the lost one) and goes on there with the same options and credentials. Throws the
+    /// last failure when no other URI answers.
+    func failover(after lost: LDAPError) throws(LDAPError) {
+        guard let credentials, options.uris.count > 1 else { throw lost }
+        let here = options.uris.firstIndex(of: uri) ?? -1
+        let order = (1..<options.uris.count).map { options.uris[(here + $0 + options.uris.count) % options.uris.count] }.filter { $0 != uri }
+        var last = lost
+        for next in order {
+            do throws(LDAPError) {
+                let fresh = try Self.open(uri: next, options: options)
+                do throws(LDAPError) {
+                    let bound = try fresh.bind(credentials)
+                    fresh.addReadAhead()
+                    // The new handle moves into this connection; the old one is dropped.
+                    fresh.closed = true
+                    ldap_unbind_ext(ld, nil, nil)
+                    ld = fresh.ld
+                    uri = next
+                    bindResult = bound
+                    failovers += 1
+                    onFailover?(lost, next)
+                    return
+                } catch {
+                    fresh.close()
+                    throw error
+                }
+            } catch {
+                var e = error
+                e.uri = e.uri ?? next
+                guard e.code.isConnectionFailure else { throw e }
+                last = e
+            }
+        }
+        throw last
     }
 
     private static func open(uri: String, options: LDAPConnectionOptions) throws(LDAPError) -> LDAPConnection {

@@ -58,6 +58,9 @@ public struct LDAPResultCode: RawRepresentable, Sendable, Hashable, CustomString
     public static let noMemory = Self(rawValue: -10)
     public static let connectError = Self(rawValue: -11)
     public static let notSupported = Self(rawValue: -12)
+    /// rostersync's own client-side code: a write was sent, then its server was lost (down,
+    /// frozen) before it answered. It may or may not have been applied; it was not sent again.
+    public static let outcomeUnknown = Self(rawValue: -100)
 
     private static let names: [Int32: String] = [
         0: "success", 1: "operationsError", 2: "protocolError", 3: "timeLimitExceeded",
@@ -74,17 +77,19 @@ public struct LDAPResultCode: RawRepresentable, Sendable, Hashable, CustomString
         71: "affectsMultipleDSAs", 80: "other", 122: "assertionFailed",
         -1: "serverDown", -2: "localError", -3: "encodingError", -4: "decodingError", -5: "timeout",
         -6: "authUnknown", -7: "filterError", -9: "paramError", -10: "noMemory", -11: "connectError",
-        -12: "notSupported",
+        -12: "notSupported", -100: "outcomeUnknown",
     ]
 
     /// The RFC name (`invalidCredentials`), or `code N` for codes without one.
     public var name: String { Self.names[rawValue] ?? "code \(rawValue)" }
     /// libldap's English text for the code ("Invalid credentials").
-    public var text: String { String(cString: ldap_err2string(rawValue)) }
+    public var text: String {
+        self == .outcomeUnknown ? "Outcome unknown (sent, then the server was lost)" : String(cString: ldap_err2string(rawValue))
+    }
     public var description: String { "\(name) (\(rawValue))" }
 
     /// Codes that mean "this server cannot be used now": the next URI is tried.
-    var isConnectionFailure: Bool {
+    public var isConnectionFailure: Bool {
         [Self.serverDown, .connectError, .timeout, .busy, .unavailable].contains(self)
     }
 }

@@ -35,6 +35,13 @@ struct ApplyCommand: ParsableCommand {
     func run() throws {
         let started = Date()
         let config = try Frontend.failing(outcome: "nothing was done") { try Frontend.loadConfig(options.config) }
+        // Locked first: reading a large plan took long enough for a sync started after this
+        // apply to take the lock before it.
+        let state = try Frontend.failing(outcome: "nothing was done") { try StateFolder(config.stateDir) }
+        let lock = try Frontend.failing(outcome: "nothing was done") { try state.lock() }
+        defer { lock.release() }
+        let lease = try Frontend.failing(outcome: "nothing was done") { try Frontend.lease(config, started: started) }
+        defer { lease.release() }
         let plan = try Frontend.failing(outcome: "nothing was done") { () throws -> Plan in
             let plan = try Plan.parse(json: Data(Frontend.readBytes(planFile)))
             // The plan must still describe these rosters and this directory.
@@ -48,9 +55,6 @@ struct ApplyCommand: ParsableCommand {
             }
             return plan
         }
-        let state = try Frontend.failing(outcome: "nothing was done") { try StateFolder(config.stateDir) }
-        let lock = try Frontend.failing(outcome: "nothing was done") { try state.lock() }
-        defer { lock.release() }
         // Under the lock: a plan applied already, wholly or in part (by an apply, or a sync
         // since), is refused before any write rather than failing change by change.
         try Frontend.failing(outcome: "nothing was done") { try Self.refuseIfStale(plan, planFile: planFile, config: config, configPath: options.config) }

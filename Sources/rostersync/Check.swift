@@ -10,7 +10,8 @@ struct Check: ParsableCommand {
         abstract: "Check the config and what the directory offers the agent.",
         discussion: """
             Reads the config, connects (trying each URI in order) and binds as configured, then \
-            reports: the bind identity (WhoAmI), the base and units entries, the rostersync \
+            reports: the bind identity (WhoAmI), with several URIs whether each other provider \
+            answers and whether the one used is behind it (contextCSN), the base and units entries, the rostersync \
             schema, the password policy (ppolicy) and last-login tracking. Changes nothing.
 
             Exit codes: 0 every check passed; 1 a check failed or the config is invalid.
@@ -48,6 +49,29 @@ struct Check: ParsableCommand {
         }
         let which = config.directory.uris.count > 1 ? " (URI \((config.directory.uris.firstIndex(of: conn.uri) ?? 0) + 1) of \(config.directory.uris.count))" : ""
         report(true, "directory", "reachable at \(conn.uri)\(which)")
+        // Every other provider: reachable, and is the one used behind it (contextCSN)?
+        if config.directory.uris.count > 1 {
+            let base = config.directory.base.string
+            let mine = try? Replication.contextCSN(conn, base: base)
+            for uri in config.directory.uris where uri != conn.uri {
+                var options = Frontend.connectionOptions(config)
+                options.uris = [uri]
+                do {
+                    let peer = try LDAPConnection.connect(options, credentials: try Frontend.credentials(config))
+                    defer { peer.close() }
+                    let theirs = try Replication.contextCSN(peer, base: base)
+                    let late = Replication.behind(mine ?? [:], theirs)
+                    if late.isEmpty {
+                        report(true, "replica", "\(uri) answers; \(conn.uri) is not behind it (contextCSN of \(theirs.count) server ID\(theirs.count == 1 ? "" : "s"))")
+                    } else {
+                        report(nil, "replica", "\(conn.uri) is behind \(uri): " + late.map { "serverID \($0.sid) \($0.mine) vs \($0.theirs)" }.joined(separator: "; ")
+                               + " (sync waits up to operation_timeout for it, then refuses)")
+                    }
+                } catch {
+                    report(nil, "replica", "\(uri) does not answer: \(error)")
+                }
+            }
+        }
         do {
             let who = try conn.whoAmI()
             report(true, "bind", "\(Frontend.describe(config.directory.bind)) → \(who.isEmpty ? "anonymous" : who)")

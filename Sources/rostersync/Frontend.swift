@@ -64,7 +64,11 @@ enum Frontend {
     }
 
     static func connect(_ config: Config) throws -> LDAPConnection {
-        try LDAPConnection.connect(connectionOptions(config), credentials: credentials(config))
+        let conn = try LDAPConnection.connect(connectionOptions(config), credentials: credentials(config))
+        conn.onFailover = { lost, next in
+            Log.logger.error("rostersync: lost the directory server (\(lost)); going on at \(next): writes sent and not answered are reported outcomeUnknown, not sent again")
+        }
+        return conn
     }
 }
 

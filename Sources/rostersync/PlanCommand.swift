@@ -44,7 +44,7 @@ struct PlanCommand: ParsableCommand {
 
     func run() throws {
         let plan = try Frontend.failing(outcome: "no plan was made") {
-            try Frontend.makePlan(configPath: options.config, units: units, staff: staff, asOf: asOf, unitFilter: unitFilter, timings: timings)
+            try Frontend.makePlan(configPath: options.config, units: units, staff: staff, asOf: asOf, unitFilter: unitFilter, timings: timings, replication: .warn)
         }
         if let out {
             do {
@@ -64,9 +64,14 @@ struct PlanCommand: ParsableCommand {
 }
 
 extension Frontend {
-    /// Config + rosters + directory → plan. Shared by plan and sync.
-    static func makePlan(configPath: String, units: String?, staff: String?, asOf: String?, unitFilter: [String], timings: Bool = false) throws -> Plan {
-        try gather(configPath: configPath, units: units, staff: staff, asOf: asOf, unitFilter: unitFilter, timings: timings).plan
+    /// Config + rosters + directory → plan. Shared by plan and sync. `replication`: what to
+    /// do when the provider read is behind another configured one (sync and apply wait, then
+    /// refuse; plan warns).
+    static func makePlan(
+        configPath: String, units: String?, staff: String?, asOf: String?, unitFilter: [String], timings: Bool = false,
+        replication: Replication.Mode = .wait
+    ) throws -> Plan {
+        try gather(configPath: configPath, units: units, staff: staff, asOf: asOf, unitFilter: unitFilter, timings: timings, replication: replication).plan
     }
 
     /// Everything a plan was made from, with the plan: what the reports read.
@@ -84,7 +89,10 @@ extension Frontend {
         }
     }
 
-    static func gather(configPath: String, units: String?, staff: String?, asOf: String?, unitFilter: [String], timings: Bool = false) throws -> Gathered {
+    static func gather(
+        configPath: String, units: String?, staff: String?, asOf: String?, unitFilter: [String], timings: Bool = false,
+        replication: Replication.Mode = .warn
+    ) throws -> Gathered {
         var stopwatch = Stopwatch(enabled: timings)
         func lap(_ what: String) { stopwatch.lap(what) }
         let config = try loadConfig(configPath)
@@ -104,6 +112,8 @@ extension Frontend {
         let conn: LDAPConnection
         do {
             conn = try connect(config)
+            // Not behind another provider (contextCSN), before anything is read from it.
+            try Replication.check(config, conn: conn, mode: replication)
             try conn.search(
                 base: config.directory.base.string, filter: DirectorySnapshot.filter,
                 indexing: DirectorySnapshot.attributes, pageSize: config.directory.pageSize

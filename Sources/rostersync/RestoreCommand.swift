@@ -42,6 +42,8 @@ struct RestoreCommand: ParsableCommand {
         let state = try Frontend.failing(outcome: "nothing was done") { try StateFolder(config.stateDir) }
         let lock = try Frontend.failing(outcome: "nothing was done") { try state.lock() }
         defer { lock.release() }
+        let lease = try Frontend.failing(outcome: "nothing was done") { try Frontend.lease(config, started: started) }
+        defer { lease.release() }
         let log = Log.logger
         let (file, entries) = try Frontend.failing(outcome: "nothing was done") { () throws -> (String, [Backup.Entry]) in
             let file = try backupFile(state)

@@ -48,6 +48,9 @@ struct SyncCommand: ParsableCommand {
         let state = try Frontend.failing(outcome: "nothing was done") { try StateFolder(config.stateDir) }
         let lock = try Frontend.failing(outcome: "nothing was done") { try state.lock() }
         defer { lock.release() }
+        // rostersync-pair: the directory's own lease keeps out runs on other hosts (Lease.swift).
+        let lease = try Frontend.failing(outcome: "nothing was done") { try Frontend.lease(config, started: started) }
+        defer { lease.release() }
         let actor = Frontend.actor(force: force, reason: reason)
         let runId = Frontend.runId(started)
 

@@ -299,7 +299,7 @@ struct LDAPConnectionTests {
         }
     }
 
-    @Test("the server killed mid-batch gives a clean serverDown for every unanswered write, no hang")
+    @Test("the server killed mid-batch (one URI): writes in flight are outcomeUnknown, the rest serverDown, no hang")
     func serverKilledMidBatch() throws {
         try withSlapd { s in
             let conn = try admin(s, timeout: 5)
@@ -323,10 +323,38 @@ struct LDAPConnectionTests {
             #expect(thrown?.code == .serverDown)
             #expect(reported == requests.count, "every operation reported exactly once")
             #expect(ok >= 2000 - 8 && ok < requests.count)
-            #expect(failed.allSatisfy { $0.code == .serverDown })
+            // Sent and unanswered: maybe applied (at most the window); never sent: serverDown.
+            #expect(failed.filter { $0.code == .outcomeUnknown }.count <= 8)
+            #expect(failed.allSatisfy { $0.code == .serverDown || $0.code == .outcomeUnknown })
             // Further use of the dead connection fails cleanly too.
             let again = #expect(throws: LDAPError.self) { _ = try conn.search(base: units, scope: .base) }
             #expect(again?.code == .serverDown)
+        }
+    }
+
+    @Test("a pipeline whose server is killed mid-batch goes on at the next URI: only writes in flight are outcomeUnknown")
+    func pipelineFailsOver() throws {
+        try withPair { a, b in
+            let conn = try LDAPConnection.connect(
+                LDAPConnectionOptions(uris: [a.ldapiURI, b.ldapiURI], connectTimeout: 2, operationTimeout: 5), credentials: .saslExternal)
+            var moved: String?
+            conn.onFailover = { _, next in moved = next }
+            let units = "ou=units,\(a.suffix)"
+            let requests = (0..<6000).map { LDAPOperation(person("f\($0)", under: units)) }
+            var ok = 0, reported = 0
+            var failed: [LDAPError] = []
+            try conn.pipeline(requests, window: 8) { _, r in
+                reported += 1
+                switch r {
+                case .success: ok += 1
+                case let .failure(e): failed.append(e)
+                }
+                if reported == 1000 { a.kill9() }
+            }
+            #expect(reported == requests.count, "every operation reported exactly once")
+            #expect(moved == b.ldapiURI && conn.uri == b.ldapiURI && conn.failovers == 1)
+            #expect(failed.count <= 8 && failed.allSatisfy { $0.code == .outcomeUnknown }, "\(failed.prefix(2))")
+            #expect(ok >= requests.count - 8)
         }
     }
 

@@ -12,7 +12,8 @@ public final class Slapd: @unchecked Sendable {
     public let suffix: String
     public let adminDN: String
     public let adminSecretFile: String
-    public let pid: Int32
+    /// The running process (read from the folder: `start()` after `stop()` makes a new one).
+    public var pid: Int32 { Int32(Slapd.parseEnv(Slapd.readText(dir + "/env"))["RS_SLAPD_PID"] ?? "") ?? 0 }
     /// ldaps:// on the port after `ldapURI`'s, and the CA that signed the server certificate
     /// (for 127.0.0.1 and localhost). StartTLS works on `ldapURI`.
     public let ldapsURI: String
@@ -43,16 +44,21 @@ public final class Slapd: @unchecked Sendable {
             try? FileManager.default.removeItem(atPath: dir)
             throw HarnessError("slapd-dev start failed (\(out.status)): \(out.stderr)\(out.stdout)")
         }
-        let env = parseEnv(readText(dir + "/env"))
-        return Slapd(
+        return Slapd(dir: dir, suffix: suffix)
+    }
+
+    /// The server slapd-dev started in `dir`, from its `env` file.
+    convenience init(dir: String, suffix: String) {
+        let env = Slapd.parseEnv(Slapd.readText(dir + "/env"))
+        self.init(
             dir: dir, ldapiURI: env["RS_LDAPI_URI"] ?? "", ldapURI: env["RS_LDAP_URI"] ?? "",
             suffix: env["RS_SUFFIX"] ?? suffix, adminDN: env["RS_ADMIN_DN"] ?? "",
-            adminSecretFile: env["RS_ADMIN_SECRET_FILE"] ?? "", pid: Int32(env["RS_SLAPD_PID"] ?? "") ?? 0,
+            adminSecretFile: env["RS_ADMIN_SECRET_FILE"] ?? "",
             ldapsURI: env["RS_LDAPS_URI"] ?? "", caFile: env["RS_CA_FILE"] ?? "")
     }
 
     private init(
-        dir: String, ldapiURI: String, ldapURI: String, suffix: String, adminDN: String, adminSecretFile: String, pid: Int32,
+        dir: String, ldapiURI: String, ldapURI: String, suffix: String, adminDN: String, adminSecretFile: String,
         ldapsURI: String, caFile: String
     ) {
         self.ldapsURI = ldapsURI
@@ -63,7 +69,6 @@ public final class Slapd: @unchecked Sendable {
         self.suffix = suffix
         self.adminDN = adminDN
         self.adminSecretFile = adminSecretFile
-        self.pid = pid
     }
 
     deinit { destroy() }
@@ -88,6 +93,25 @@ public final class Slapd: @unchecked Sendable {
     public func freeze() { kill(pid, SIGSTOP) }
     public func thaw() { kill(pid, SIGCONT) }
 
+    /// Stops the server (SIGTERM, as an admin's `systemctl stop`), keeping its data; `start()`
+    /// brings it back on the same sockets and data.
+    public func stop() throws {
+        let out = try Slapd.run(Slapd.script, ["stop", dir])
+        guard out.status == 0 else { throw HarnessError("slapd-dev stop failed: \(out.stderr)") }
+    }
+
+    /// Starts a stopped server again (`slapd-dev resume`).
+    public func start() throws {
+        let out = try Slapd.run(Slapd.script, ["resume", dir])
+        guard out.status == 0 else { throw HarnessError("slapd-dev resume failed: \(out.stderr)\(out.stdout)") }
+    }
+
+    /// The `contextCSN` values of the suffix (one per server ID), as ldapsearch shows them.
+    public func contextCSN() throws -> [String] {
+        let out = try tool("ldapsearch", ["-LLL", "-s", "base", "-b", suffix, "(objectClass=*)", "contextCSN"])
+        return out.stdout.split(separator: "\n").filter { $0.hasPrefix("contextCSN: ") }.map { String($0.dropFirst(12)) }.sorted()
+    }
+
     /// Runs an OpenLDAP client tool against this server as the admin over ldapi (SASL
     /// EXTERNAL), e.g. `tool("ldapsearch", ["-b", suffix, "-LLL", "dn"])`.
     public func tool(_ name: String, _ args: [String], stdin: String? = nil) throws -> ProcessOutput {
@@ -98,6 +122,11 @@ public final class Slapd: @unchecked Sendable {
         public var status: Int32
         public var stdout: String
         public var stderr: String
+        public init(status: Int32, stdout: String, stderr: String) {
+            self.status = status
+            self.stdout = stdout
+            self.stderr = stderr
+        }
     }
 
     /// Runs a program and waits for it. posix_spawn + waitpid rather than Foundation's Process,
@@ -163,6 +192,72 @@ public func withSlapd<R>(nosync: Bool = true, _ body: (Slapd) throws -> R) throw
     let server = try Slapd.start(nosync: nosync)
     defer { server.destroy() }
     return try body(server)
+}
+
+/// Two providers replicating both ways (`slapd-dev pair`): `a` has server ID 1, `b` 2; each
+/// has its own sockets, port and folder, the same schema, suffix and entries.
+public final class SlapdPair: @unchecked Sendable {
+    // @unchecked: immutable after init but for the flag destroy() sets, once, from the test.
+    public let dir: String
+    public let a: Slapd
+    public let b: Slapd
+    private var destroyed = false
+
+    public static func start(nosync: Bool = true, suffix: String = "dc=cema,dc=gov,dc=vn") throws -> SlapdPair {
+        var template = Array("/tmp/rs-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw HarnessError("mkdtemp failed") }
+        let dir = String(cString: made)
+        var args = ["pair", dir, "--suffix", suffix]
+        if nosync { args.append("--nosync") }
+        let out = try Slapd.run(Slapd.script, args)
+        guard out.status == 0 else {
+            _ = try? Slapd.run(Slapd.script, ["stop", dir, "--purge"])
+            throw HarnessError("slapd-dev pair failed (\(out.status)): \(out.stderr)\(out.stdout)")
+        }
+        return SlapdPair(dir: dir, a: Slapd(dir: dir + "/a", suffix: suffix), b: Slapd(dir: dir + "/b", suffix: suffix))
+    }
+
+    private init(dir: String, a: Slapd, b: Slapd) {
+        self.dir = dir
+        self.a = a
+        self.b = b
+    }
+
+    deinit { destroy() }
+
+    /// Stops both (thawing a frozen one first) and removes the folder.
+    public func destroy() {
+        guard !destroyed else { return }
+        destroyed = true
+        _ = try? Slapd.run(Slapd.script, ["stop", dir, "--purge"])
+    }
+
+    /// Waits until both providers hold the same contextCSN (replication caught up), at most
+    /// `timeout` seconds; returns whether they did.
+    @discardableResult
+    public func waitConverged(timeout: Double = 10) -> Bool {
+        let end = Date().addingTimeInterval(timeout)
+        while Date() < end {
+            if let x = try? a.contextCSN(), let y = try? b.contextCSN(), x == y { return true }
+            usleep(50_000)
+        }
+        return false
+    }
+}
+
+extension Slapd {
+    /// A pair node stops (false) or resumes (true) pulling its peer's changes.
+    public func replication(_ on: Bool) throws {
+        let out = try Slapd.run(Slapd.script, ["replication", dir, on ? "on" : "off"])
+        guard out.status == 0 else { throw HarnessError("slapd-dev replication failed: \(out.stderr)") }
+    }
+}
+
+/// Starts a pair of providers, runs `body`, and stops and removes both whatever happens.
+public func withPair<R>(nosync: Bool = true, _ body: (Slapd, Slapd) throws -> R) throws -> R {
+    let pair = try SlapdPair.start(nosync: nosync)
+    defer { pair.destroy() }
+    return try body(pair.a, pair.b)
 }
 
 public struct HarnessError: Error, CustomStringConvertible {

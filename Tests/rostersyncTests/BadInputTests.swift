@@ -120,7 +120,7 @@ struct BadInputTests {
 
     /// Every entry with its operational attributes (CSNs included): any write changes it.
     static func dump(_ s: Slapd) throws -> String {
-        try s.tool("ldapsearch", ["-LLL", "-o", "ldif-wrap=no", "-b", s.suffix, "(objectClass=*)", "*", "+"]).stdout
+        try directoryDump(s)
     }
 
     /// A config whose `extra` may replace the usual keys (the base keys are left out where
