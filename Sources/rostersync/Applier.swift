@@ -112,11 +112,15 @@ struct Applier {
             alive.removeAll { done.contains($0) }
             if let fatal {
                 // Changes whose next write was never sent: some writes went through, or none.
+                // The first are failed; the others are left for the next run to complete
+                // (reported unknown: its pending record says what is missing).
                 for i in alive {
                     let writes = wentThrough.contains(i) ? round + 1 : round
-                    let message = writes == 0 ? "not attempted: \(fatal.code.text)"
-                        : "partly applied (\(writes) of its \(ops[i]!.count) writes done), not completed: \(fatal.code.text)"
-                    report(i, .failed(LDAPError(code: fatal.code, message: message, operation: "write", dn: nil)))
+                    if writes == 0 {
+                        report(i, .failed(LDAPError(code: fatal.code, message: "not attempted: \(fatal.code.text)", operation: "write", dn: nil)))
+                    } else {
+                        report(i, .unknown(LDAPError(code: fatal.code, message: "partly applied (\(writes) of its \(ops[i]!.count) writes done), the rest not sent: \(fatal.code.text)", operation: "write", dn: nil)))
+                    }
                 }
                 return fatal
             }

@@ -167,14 +167,37 @@ extension Frontend {
             var lines = ""
             var counts: [String: Int] = [:]
             for w in waiting {
-                let verdict = WriteEffect.verdict(w.checks, entries: entries)
+                var verdict = WriteEffect.verdict(w.checks, entries: entries)
+                var completed = false
+                // Killed between a change's writes (a unit's modrdn done, its new address not
+                // yet): the entry is where the change put it and only values are missing. The
+                // plan cannot see that (the RDN says renamed), so the change is completed here.
+                let missing = w.checks.filter { !$0.holds(in: entries[$0.dn.lowercased()]) }
+                if verdict == "partly applied", missing.allSatisfy({ $0.attribute != nil }) {
+                    var mods: [String: [LDAPModification]] = [:]
+                    for case let .values(dn, attribute, mode, values) in missing {
+                        switch mode {
+                        case .equals: mods[dn, default: []].append(values.isEmpty ? .delete(attribute) : .replace(attribute, values))
+                        case .has: mods[dn, default: []].append(.add(attribute, values.filter { v in !(entries[dn.lowercased()]?.attributes[attribute.lowercased()] ?? []).contains(Data(v.utf8)) }))
+                        case .lacks: mods[dn, default: []].append(.delete(attribute, values.filter { v in (entries[dn.lowercased()]?.attributes[attribute.lowercased()] ?? []).contains(Data(v.utf8)) }))
+                        }
+                    }
+                    do {
+                        for (dn, m) in mods.sorted(by: { $0.key < $1.key }) { try conn.modify(dn, m) }
+                        verdict = "ok"
+                        completed = true
+                    } catch {
+                        log.error("could not complete \(w.record["kind"] as? String ?? "") \(w.record["dn"] as? String ?? ""): \(error); the plan takes it from here")
+                    }
+                }
                 counts[verdict, default: 0] += 1
                 var r = w.record
                 r["checks"] = nil
                 r["time"] = timestamp()
                 r["result"] = verdict
                 r["code"] = 0
-                r["message"] = verdict == "ok" ? "settled by run \(runId): its answer was lost, the directory shows it applied"
+                r["message"] = completed ? "settled by run \(runId): its last writes were never sent; completed"
+                    : verdict == "ok" ? "settled by run \(runId): its answer was lost, the directory shows it applied"
                     : verdict == "not applied" ? "settled by run \(runId): the directory does not show it (never sent, or refused)"
                     : "settled by run \(runId): the directory shows part of it; the plan finishes it"
                 final[w.run, default: [:]][w.seq] = verdict

@@ -135,4 +135,54 @@ struct DurabilityTests {
             #expect(mode(state + "/metrics/rostersync.prom") == 0o644)
         }
     }
+
+    @Test("a run killed between a unit rename's modrdn and its modify: the next run completes the change (the plan cannot see it)")
+    func killedBetweenWritesIsCompleted() throws {
+        try withSlapd { s in
+            let q1 = try Scenario(s, units: samples + "/units.csv", staff: samples + "/staff.csv")
+            #expect(try rostersync(["sync", "--config", q1.config]).status == 0)
+            let (q2, asOf, _) = try Scenario.quarterTwo(s)
+            let plan = try JSONSerialization.jsonObject(with: Data(try q2.plan(["--as-of", asOf, "--format", "json"]).stdout.utf8)) as? [String: Any]
+            let rename = try #require((plan?["changes"] as? [[String: Any]])?.first { $0["kind"] as? String == "renameUnit" })
+            let ops = try #require(rename["operations"] as? [[String: Any]])
+            let dn = try #require(rename["dn"] as? String), newDN = try #require(rename["newDn"] as? String)
+            let modrdn = try #require(ops.first { $0["op"] as? String == "modrdn" })
+            let modify = try #require(ops.first { $0["op"] as? String == "modify" })
+            // The killed run got as far as the modrdn.
+            let ldif = "dn: \(dn)\nchangetype: modrdn\nnewrdn: \(modrdn["newRdn"] as? String ?? "")\ndeleteoldrdn: 1\n"
+                + ((modrdn["newSuperior"] as? String).map { "newsuperior: \($0)\n" } ?? "")
+            let out = try s.tool("ldapmodify", [], stdin: ldif)
+            #expect(out.status == 0, "\(out.stderr)")
+            // Its records: the change's pending record (what its writes leave) and the run's marker.
+            let state = s.dir + "/state"
+            var checks: [Any] = [["exists", newDN], ["absent", dn]]
+            for c in modify["changes"] as? [[String: Any]] ?? [] {
+                let values = c["values"] as? [String] ?? []
+                let mode = c["op"] as? String == "replace" ? "equals" : c["op"] as? String == "add" ? "has" : values.isEmpty ? "equals" : "lacks"
+                checks.append([mode, modify["dn"] as? String ?? newDN, c["attribute"] as? String ?? "", values])
+            }
+            var st = stat()
+            let offset = stat(state + "/audit.jsonl", &st) == 0 ? Int(st.st_size) : 0
+            var pending = rename
+            pending["operations"] = nil
+            for (k, v) in ["time": "2026-01-01T00:00:00Z", "run": "R-killed", "actor": "test", "seq": 0, "result": "pending", "code": 0, "message": "", "checks": checks] as [String: Any] { pending[k] = v }
+            let line = String(decoding: try JSONSerialization.data(withJSONObject: pending), as: UTF8.self) + "\n"
+            let h = try #require(FileHandle(forWritingAtPath: state + "/audit.jsonl"))
+            try h.seekToEnd()
+            try h.write(contentsOf: Data(line.utf8))
+            try h.close()
+            try FileManager.default.createDirectory(atPath: state + "/runs", withIntermediateDirectories: true)
+            let marker: [String: Any] = ["run": "R-killed", "auditOffset": offset, "notices": state + "/notices/R-killed", "credentials": [[Any]]()]
+            try JSONSerialization.data(withJSONObject: marker).write(to: URL(fileURLWithPath: state + "/runs/R-killed.json"))
+
+            let rerun = try rostersync(["sync", "--config", q2.config, "--as-of", asOf])
+            #expect(rerun.status == 0, "\(rerun.stderr)")
+            #expect(try q2.plan(["--as-of", asOf]).status == 0)
+            let newMail = try #require(((rename["attributes"] as? [[String: Any]])?.first { $0["name"] as? String == "mail" }?["new"] as? [String])?.first)
+            let entry = try s.tool("ldapsearch", ["-LLL", "-b", newDN, "-s", "base", "(objectClass=*)", "mail", "mailLocalAddress", "rsExpiringAlias"])
+            #expect(entry.stdout.contains("mail: \(newMail)") && entry.stdout.contains("rsExpiringAlias:"), "\(entry.stdout)")
+            let settled = Durability.audit(s).filter { $0["run"] as? String == "R-killed" && $0["seq"] as? Int == 0 && $0["result"] as? String != "pending" }
+            #expect(settled.count == 1 && settled.first?["result"] as? String == "ok", "\(settled)")
+        }
+    }
 }
