@@ -6,6 +6,12 @@ import Testing
 
 /// What the durability tests and the kill soak check after runs were killed or lost answers.
 enum Durability {
+    struct Mailbox {
+        var dn: String, mail: String, employee: String?, unit: String?, locked: Bool
+        /// A renamed unit's old address (its notice named the mailbox so).
+        var aliases: [String] = []
+    }
+
     /// Starts `rostersync ARGS` in the background, its output to files in `dir`.
     static func spawn(_ args: [String], dir: String, environment: [String: String] = [:]) -> pid_t {
         var pid: pid_t = 0
@@ -38,20 +44,22 @@ enum Durability {
     }
 
     /// Every entry under the units base that has a password: (dn, mail, employeeNumber).
-    static func mailboxes(_ s: Slapd) throws -> [(dn: String, mail: String, employee: String?, unit: String?)] {
+    static func mailboxes(_ s: Slapd) throws -> [Mailbox] {
         let out = try s.tool("ldapsearch", ["-LLL", "-o", "ldif_wrap=no", "-E", "pr=1000/noprompt", "-b", "ou=units,\(s.suffix)",
-                                            "(&(mail=*)(userPassword=*))", "mail", "employeeNumber", "rsUnitCode"])
+                                            "(&(mail=*)(userPassword=*))", "mail", "employeeNumber", "rsUnitCode", "pwdAccountLockedTime", "mailLocalAddress"])
         return out.stdout.components(separatedBy: "\n\n").compactMap { block in
-            var dn: String?, mail: String?, emp: String?, unit: String?
+            var dn: String?, mail: String?, emp: String?, unit: String?, locked = false, aliases: [String] = []
             for l in block.split(separator: "\n") {
                 if l.hasPrefix("dn: ") { dn = String(l.dropFirst(4)) }
                 if l.hasPrefix("dn:: ") { dn = String(decoding: Data(base64Encoded: String(l.dropFirst(5))) ?? Data(), as: UTF8.self) }
                 if l.hasPrefix("mail: ") { mail = String(l.dropFirst(6)) }
                 if l.hasPrefix("employeeNumber: ") { emp = String(l.dropFirst(16)) }
                 if l.hasPrefix("rsUnitCode: ") { unit = String(l.dropFirst(12)) }
+                if l.hasPrefix("pwdAccountLockedTime:") { locked = true }
+                if l.hasPrefix("mailLocalAddress: ") { aliases.append(String(l.dropFirst(18))) }
             }
             guard let dn, let mail else { return nil }
-            return (dn, mail, emp, unit)
+            return Mailbox(dn: dn, mail: mail, employee: emp, unit: unit, locked: locked, aliases: aliases)
         }
     }
 
@@ -83,7 +91,7 @@ enum Durability {
     /// Problems with the audit log: a change with more than one final record, a pending or
     /// unknown one never settled, an existing mailbox whose creation has no `ok` record or more
     /// than one. Empty when all is well.
-    static func auditProblems(_ s: Slapd, mailboxes: [(dn: String, mail: String, employee: String?, unit: String?)]) -> [String] {
+    static func auditProblems(_ s: Slapd, mailboxes: [Mailbox]) -> [String] {
         var problems: [String] = []
         var finals: [String: Int] = [:], waits = Set<String>()
         var created: [String: Int] = [:]
@@ -115,20 +123,23 @@ enum Durability {
     }
 
     /// Problems with the notices: a mailbox not in exactly one notice entry, or whose entry's
-    /// password does not bind; an entry for an address that has no mailbox.
-    static func noticeProblems(_ s: Slapd, mailboxes: [(dn: String, mail: String, employee: String?, unit: String?)]) -> [String] {
+    /// password does not bind (locked ones are not tried); with `strict`, an entry for an
+    /// address that has no mailbox (a churn deletes some: their old entries are history).
+    static func noticeProblems(_ s: Slapd, mailboxes: [Mailbox], strict: Bool = true) -> [String] {
         let notices = notices(s)
         var problems: [String] = []
         for m in mailboxes {
-            let pw = notices[m.mail] ?? []
+            let pw = ([m.mail] + m.aliases).flatMap { notices[$0] ?? [] }
             guard pw.count == 1 else { problems.append("\(m.mail): in \(pw.count) notice entries"); continue }
+            if m.locked { continue }
             do {
                 _ = try LDAPConnection.connect(LDAPConnectionOptions(uris: [s.ldapURI]), credentials: .simple(dn: m.dn, password: Secret(pw[0])))
             } catch {
                 problems.append("\(m.mail): the notice's password does not bind (\(error))")
             }
         }
-        let existing = Set(mailboxes.map(\.mail))
+        guard strict else { return problems }
+        let existing = Set(mailboxes.flatMap { [$0.mail] + $0.aliases })
         for a in notices.keys where !existing.contains(a) { problems.append("\(a): in a notice, no such mailbox") }
         return problems
     }
