@@ -172,8 +172,8 @@ struct DurabilityTests {
             try h.write(contentsOf: Data(line.utf8))
             try h.close()
             try FileManager.default.createDirectory(atPath: state + "/runs", withIntermediateDirectories: true)
-            let marker: [String: Any] = ["run": "R-killed", "auditOffset": offset, "notices": state + "/notices/R-killed", "credentials": [[Any]]()]
-            try JSONSerialization.data(withJSONObject: marker).write(to: URL(fileURLWithPath: state + "/runs/R-killed.json"))
+            let marker: [String: Any] = ["run": "R-killed", "auditOffset": offset, "notices": state + "/notices/R-killed"]
+            try (JSONSerialization.data(withJSONObject: marker) + Data("\n".utf8)).write(to: URL(fileURLWithPath: state + "/runs/R-killed.json"))
 
             let rerun = try rostersync(["sync", "--config", q2.config, "--as-of", asOf])
             #expect(rerun.status == 0, "\(rerun.stderr)")

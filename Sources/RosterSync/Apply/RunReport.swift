@@ -157,9 +157,16 @@ public struct AuditRecord: Sendable {
         if let c = change {
             members += [
                 ("kind", .string(kindName ?? c.kind.rawValue)), ("dn", .string(c.dn)), ("newDn", .optional(c.newDN)),
-                ("employeeId", .optional(c.employeeId)), ("unitCode", .optional(c.unitCode)), ("reason", .string(c.reason)),
-                ("attributes", .array(c.attributes.map { .object([("name", .string($0.name)), ("old", .array($0.old.map(JSON.string))), ("new", .array($0.new.map(JSON.string)))]) })),
+                ("employeeId", .optional(c.employeeId)), ("unitCode", .optional(c.unitCode)),
             ]
+            // A pending record names the change; its checks say what it does (the final record
+            // has the reason and the attributes): half the cost of a line per change.
+            if checks == nil {
+                members += [
+                    ("reason", .string(c.reason)),
+                    ("attributes", .array(c.attributes.map { .object([("name", .string($0.name)), ("old", .array($0.old.map(JSON.string))), ("new", .array($0.new.map(JSON.string)))]) })),
+                ]
+            }
         }
         members += [("result", .string(result)), ("code", .int(Int(code))), ("message", .string(message))]
         if let checks { members.append(("checks", .array(checks.map(\.json)))) }
@@ -178,7 +185,7 @@ public struct AuditRecord: Sendable {
 
 extension JSON {
     /// On one line, for JSON Lines.
-    static func compact(_ v: JSON, to out: inout [UInt8]) {
+    public static func compact(_ v: JSON, to out: inout [UInt8]) {
         switch v {
         case let .array(items):
             out.append(UInt8(ascii: "["))
