@@ -136,9 +136,12 @@ extension Frontend {
         let applier = Applier(conn: conn, window: config.directory.window)
         let syncEach = Frontend.auditSyncEach
         let fatal = applier.apply(plan.changes, operations: { i in Frontend.withPassword(plan.changes[i], credentials[i]) }, sending: { indices, ops in
-            // What each change will leave, on record before its first write goes out (one write(2)).
+            // What each change will leave, on record before its first write goes out: one
+            // write(2) and one fsync per batch, so that even a crash of the machine leaves every
+            // change slapd may have applied on record for the next run to settle. The final
+            // records are synced by the run's last line (or each, ROSTERSYNC_AUDIT_FSYNC=1).
             let now = Frontend.timestamp()
-            state.audit(indices.map { AuditRecord(time: now, run: runId, actor: actor, change: plan.changes[$0], result: "pending", seq: $0, checks: WriteEffect.of(ops[$0] ?? [])) }, sync: syncEach)
+            state.audit(indices.map { AuditRecord(time: now, run: runId, actor: actor, change: plan.changes[$0], result: "pending", seq: $0, checks: WriteEffect.of(ops[$0] ?? [])) })
         }) { i, result in
             let c = plan.changes[i]
             switch result {
