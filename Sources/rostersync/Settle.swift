@@ -15,7 +15,7 @@ import RosterSync
 /// that run; `not applied`; `partly applied`), and its notices keep only the mailboxes that
 /// were made with their password. A notice entry whose address a later run's notice gives a
 /// new password (a mailbox made again, a unit mailbox handed over) is dropped from the older
-/// notice (`notices/current.tsv` says which run's notice holds each address).
+/// notice (`state_dir/notices.tsv` says which run's notice holds each address).
 struct RunMarker {
     var run: String
     var auditOffset: Int
@@ -90,7 +90,7 @@ extension StateFolder {
         }
         if !validAddresses.isEmpty {
             // Older notices lose what this one replaces, then the index says where each is.
-            let indexFile = path + "/notices/current.tsv"
+            let indexFile = path + "/notices.tsv"
             var index: [String: (run: String, unit: String)] = [:]
             if let text = try? String(contentsOfFile: indexFile, encoding: .utf8) {
                 for line in text.split(separator: "\n") {

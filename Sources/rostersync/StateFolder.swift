@@ -9,7 +9,7 @@ import RosterSync
 ///     state_dir/audit.jsonl                every change, append-only
 ///     state_dir/backups/RUN/entries.ldif   what destructive changes touched, for ldapadd
 ///     state_dir/notices/RUN/UNIT.txt       initial passwords for the units' notices
-///     state_dir/notices/current.tsv        address → the run whose notice holds its password
+///     state_dir/notices.tsv                address → the run whose notice holds its password
 ///     state_dir/runs/RUN.json              a run not settled yet (killed, or answers lost)
 ///     state_dir/metrics/rostersync.prom    for node_exporter's textfile collector
 ///
