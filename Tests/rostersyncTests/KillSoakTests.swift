@@ -127,7 +127,9 @@ struct KillSoakTests {
             // Each phase in turn: reading and planning, notices and backup, writes; a random
             // moment within it, as long as it took in the uninterrupted run.
             // (The backup's own share, for a churn: from its folder appearing to the writes.)
-            var target = (trial / modes.count) % 4
+            // (Shifted with each round of modes, so that the default three trials kill an
+            // initial sync in its writes, a churn apply in its backup, a churn sync in its notices.)
+            var target = (3 - trial % modes.count + trial / modes.count) % 4
             if target == 2 && !mode.churn { target = 1 }
             let window = target == 0 ? ref.marks[0] : target == 1 ? ref.marks[1] - ref.marks[0] : target == 2 ? (ref.marks[1] - ref.marks[0]) / 3 : ref.marks[2] - ref.marks[1]
             let delay = rng.next() * max(window, 0.001)
