@@ -5,7 +5,7 @@ APT_PACKAGES := slapd ldap-utils libldap2-dev libsasl2-dev zlib1g-dev bc time op
 DEMO_DIR ?= /tmp/rs-demo
 SWIFT_FLAGS ?=
 
-.PHONY: deps build test test-asan soak demo demo-stop bench bench-pipeline clean
+.PHONY: deps build test test-asan soak killsoak demo demo-stop bench bench-pipeline clean
 
 ## deps: install slapd, the OpenLDAP tools and libldap's headers (Debian), if missing
 deps:
@@ -34,6 +34,12 @@ soak: build
 	ROSTERSYNC_SOAK_QUARTERS="$(QUARTERS)" ROSTERSYNC_SOAK_STAFF="$(STAFF)" ROSTERSYNC_SOAK_SEED="$(SEED)" \
 	ROSTERSYNC_SOAK_DANGLING="$(DANGLING)" ROSTERSYNC_SOAK_SHARED_MAILBOX="$(or $(SHARED),ubdt)" \
 	swift test $(SWIFT_FLAGS) --filter SoakTests
+
+## killsoak: rostersync killed (kill -9) at random moments of initial and churn syncs and applies,
+##           each rerun checked (directory, audit, notices, lock); make killsoak [TRIALS=50] [STAFF=600] [SEED=1]
+killsoak: build
+	ROSTERSYNC_KILL_TRIALS="$(or $(TRIALS),50)" ROSTERSYNC_KILL_STAFF="$(STAFF)" ROSTERSYNC_KILL_SEED="$(SEED)" \
+	swift test $(SWIFT_FLAGS) --filter KillSoakTests
 
 ## test-asan: the LDAPClient tests under AddressSanitizer
 test-asan: deps

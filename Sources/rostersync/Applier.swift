@@ -9,6 +9,11 @@ import RosterSync
 /// writes are pipelined; unit creations, renames and moves (phase 0) go one at a time, since a
 /// child depends on its parent. A change's writes go in order: its second write is sent only
 /// once its first succeeded. A failing change fails alone; a lost connection fails the rest.
+///
+/// Each change is reported the moment its outcome is known (its last write answered, or one
+/// failed), not at the end of its slice: a run killed half way has reported, and so audited,
+/// every change whose answer it had. `sending` is called with the changes whose first write is
+/// about to go out, before it does, so that a change whose answer never came is on record.
 struct Applier {
     let conn: LDAPConnection
     let window: Int
@@ -17,11 +22,26 @@ struct Applier {
     /// to keep slapd busy).
     static let slice = 2000
 
+    enum Outcome {
+        case ok
+        case failed(LDAPError)
+        /// Sent, and no answer came (timeout, connection lost): it may have taken effect.
+        case unknown(LDAPError)
+    }
+
     /// Called once per change with its index and outcome.
-    typealias Report = (Int, Result<Void, LDAPError>) -> Void
+    typealias Report = (Int, Outcome) -> Void
+
+    /// True for the error of a write that was sent and never answered: `pipeline` reports
+    /// those `outcomeUnknown` (the server was lost after they went out; they were not sent
+    /// again elsewhere), the writes it never sent as "not sent: …", and the server's own
+    /// answers carry its codes.
+    static func unanswered(_ e: LDAPError) -> Bool {
+        e.code == .outcomeUnknown || ((e.code == .timeout || e.code == .serverDown) && !e.message.hasPrefix("not sent"))
+    }
 
     /// Returns the connection error that ended the run early, if any.
-    func apply(_ changes: [Change], operations: (Int) -> [PlannedOperation], report: Report) -> LDAPError? {
+    func apply(_ changes: [Change], operations: (Int) -> [PlannedOperation], sending: ([Int], [Int: [PlannedOperation]]) -> Void, report: Report) -> LDAPError? {
         var start = 0
         while start < changes.count {
             let phase = changes[start].kind.phase
@@ -32,9 +52,9 @@ struct Applier {
             var sliceStart = start
             while sliceStart < end {
                 let sliceEnd = min(end, sliceStart + Self.slice)
-                if let fatal = applyStage(Array(sliceStart..<sliceEnd), operations: operations, window: phase == 0 ? 1 : window, report: report) {
+                if let fatal = applyStage(Array(sliceStart..<sliceEnd), operations: operations, window: phase == 0 ? 1 : window, sending: sending, report: report) {
                     for i in sliceEnd..<changes.count {
-                        report(i, .failure(LDAPError(code: fatal.code, message: "not attempted: \(fatal.code.text)", operation: changes[i].kind.rawValue, dn: changes[i].dn)))
+                        report(i, .failed(LDAPError(code: fatal.code, message: "not attempted: \(fatal.code.text)", operation: changes[i].kind.rawValue, dn: changes[i].dn)))
                     }
                     return fatal
                 }
@@ -45,37 +65,69 @@ struct Applier {
         return nil
     }
 
-    private func applyStage(_ stage: [Int], operations: (Int) -> [PlannedOperation], window: Int, report: Report) -> LDAPError? {
+    private func applyStage(_ stage: [Int], operations: (Int) -> [PlannedOperation], window: Int, sending: ([Int], [Int: [PlannedOperation]]) -> Void, report: Report) -> LDAPError? {
         let ops = Dictionary(uniqueKeysWithValues: stage.map { ($0, operations($0)) })
-        var alive = stage
+        for i in stage where ops[i]!.isEmpty { report(i, .ok) }
+        var alive = stage.filter { !ops[$0]!.isEmpty }
+        // Phase 0 goes one change at a time: its pending record just before its write.
+        let oneByOne = window == 1
+        if !oneByOne && !alive.isEmpty { sending(alive, ops) }
         var round = 0
-        while true {
-            let batch = alive.filter { (ops[$0]?.count ?? 0) > round }
-            if batch.isEmpty { break }
-            var results: [Int: Result<LDAPWriteResult, LDAPError>] = [:]
+        while !alive.isEmpty {
+            let batch = alive
+            var done = Set<Int>(), wentThrough = Set<Int>()
             var fatal: LDAPError?
+            func settle(_ i: Int, _ r: Result<LDAPWriteResult, LDAPError>) {
+                let count = ops[i]!.count
+                switch r {
+                case .success:
+                    wentThrough.insert(i)
+                    if count == round + 1 {
+                        done.insert(i)
+                        report(i, .ok)
+                    }
+                case let .failure(e):
+                    done.insert(i)
+                    if Self.unanswered(e) {
+                        report(i, .unknown(e))
+                    } else if round > 0 {
+                        var e = e
+                        e.message = "partly applied (\(round) of its \(count) writes done): " + e.message
+                        report(i, .failed(e))
+                    } else {
+                        report(i, .failed(e))
+                    }
+                }
+            }
             do {
-                try conn.pipeline(batch.map { ops[$0]![round].ldapOperation }, window: window) { k, r in results[batch[k]] = r }
+                if oneByOne {
+                    for i in batch {
+                        if round == 0 { sending([i], ops) }
+                        try conn.pipeline([ops[i]![round].ldapOperation], window: 1) { _, r in settle(i, r) }
+                    }
+                } else {
+                    try conn.pipeline(batch.map { ops[$0]![round].ldapOperation }, window: window) { k, r in settle(batch[k], r) }
+                }
             } catch {
                 fatal = error
             }
-            for i in batch { if case let .failure(e)? = results[i] { report(i, .failure(e)) } }
-            alive.removeAll { if case .failure? = results[$0] { true } else { false } }
+            alive.removeAll { done.contains($0) }
             if let fatal {
-                // Changes whose writes all went through succeeded; the others did not complete.
+                // Changes whose next write was never sent: some writes went through, or none.
+                // The first are failed; the others are left for the next run to complete
+                // (reported unknown: its pending record says what is missing).
                 for i in alive {
-                    let count = ops[i]?.count ?? 0
-                    if count <= round || (count == round + 1 && results[i] != nil) {
-                        report(i, .success(()))
+                    let writes = wentThrough.contains(i) ? round + 1 : round
+                    if writes == 0 {
+                        report(i, .failed(LDAPError(code: fatal.code, message: "not attempted: \(fatal.code.text)", operation: "write", dn: nil)))
                     } else {
-                        report(i, .failure(LDAPError(code: fatal.code, message: "not completed: \(fatal.code.text)", operation: "write", dn: nil)))
+                        report(i, .unknown(LDAPError(code: fatal.code, message: "partly applied (\(writes) of its \(ops[i]!.count) writes done), the rest not sent: \(fatal.code.text)", operation: "write", dn: nil)))
                     }
                 }
                 return fatal
             }
             round += 1
         }
-        for i in alive { report(i, .success(())) }
         return nil
     }
 }

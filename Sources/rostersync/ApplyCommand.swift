@@ -33,6 +33,7 @@ struct ApplyCommand: ParsableCommand {
     }
 
     func run() throws {
+        Log.survivePipes()
         let started = Date()
         let config = try Frontend.failing(outcome: "nothing was done") { try Frontend.loadConfig(options.config) }
         // Locked first: reading a large plan took long enough for a sync started after this
@@ -55,11 +56,14 @@ struct ApplyCommand: ParsableCommand {
             }
             return plan
         }
+        let runId = Frontend.runId(started)
+        // Earlier runs killed or left with unanswered writes are settled first.
+        try Frontend.failing(outcome: "nothing was done") { try Frontend.settleEarlierRuns(state: state, runId: runId, config: config) }
         // Under the lock: a plan applied already, wholly or in part (by an apply, or a sync
         // since), is refused before any write rather than failing change by change.
         try Frontend.failing(outcome: "nothing was done") { try Self.refuseIfStale(plan, planFile: planFile, config: config, configPath: options.config) }
         try Frontend.execute(plan, config: config, state: state, actor: Frontend.actor(force: force, reason: reason) + ", plan \(planFile)",
-                             runId: Frontend.runId(started), force: force, started: started)
+                             runId: runId, force: force, started: started)
     }
 
     /// Plans again from the saved plan's rosters and day; refuses when some of its changes are

@@ -91,5 +91,5 @@ extension Frontend {
 
 /// Prints to standard error.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+    Log.write(message + "\n", to: 2)
 }

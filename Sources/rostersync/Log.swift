@@ -18,8 +18,7 @@ struct ConsoleLogHandler: LogHandler {
         var line = event.message.description
         let all = metadata.merging(event.metadata ?? [:]) { $1 }
         if !all.isEmpty { line += " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
-        let data = Data((line + "\n").utf8)
-        if event.level >= .warning { FileHandle.standardError.write(data) } else { FileHandle.standardOutput.write(data) }
+        Log.write(line + "\n", to: event.level >= .warning ? 2 : 1)
     }
 
     static func defaultLevel() -> Logger.Level {
@@ -30,8 +29,28 @@ struct ConsoleLogHandler: LogHandler {
 }
 
 enum Log {
+    /// A closed standard output or error (`rostersync sync | head -2`, a gone terminal) must
+    /// never stop a run half way: SIGPIPE is ignored, and a failed write to either is dropped
+    /// (FileHandle.write raised on EPIPE and killed the run, exit 132).
+    static func survivePipes() {
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// Writes to file descriptor 1 or 2; errors (EPIPE, a full disk behind a redirect) are ignored.
+    static func write(_ text: String, to fd: Int32) {
+        var bytes = Array(text.utf8)
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return }
+            done += n
+        }
+    }
+
     /// Set up once, before the first command runs.
     static let bootstrap: Void = {
+        survivePipes()
         let level = ConsoleLogHandler.defaultLevel()
         LoggingSystem.bootstrap { _ in ConsoleLogHandler(logLevel: level) }
     }()

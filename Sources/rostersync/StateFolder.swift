@@ -6,10 +6,19 @@ import RosterSync
 /// The state folder: lock, audit log, backups, notices, metrics.
 ///
 ///     state_dir/rostersync.lock            flock: one run at a time
-///     state_dir/audit.jsonl                every change, append-only (mode 0640)
+///     state_dir/audit.jsonl                every change, append-only
 ///     state_dir/backups/RUN/entries.ldif   what destructive changes touched, for ldapadd
-///     state_dir/notices/RUN/UNIT.txt       initial passwords for the units' notices (0600)
+///     state_dir/notices/RUN/UNIT.txt       initial passwords for the units' notices
+///     state_dir/notices.tsv                address → the run whose notice holds its password
+///     state_dir/runs/RUN.json              a run not settled yet (killed, or answers lost)
 ///     state_dir/metrics/rostersync.prom    for node_exporter's textfile collector
+///
+/// Modes are set whatever the umask: every file 0600 and every folder 0700 (personal data,
+/// password hashes in backups, passwords in notices), except the way to the metrics: the
+/// folder itself is 0711 (others may pass through it to a name they know, not list it or
+/// read anything in it) and `metrics/` 0755 with the file 0644, because node_exporter runs as
+/// its own user and reads the file through a link in its textfile folder. The metrics hold
+/// counts only: no name, DN or address.
 struct StateFolder {
     let path: String
     /// The audit log, opened once for the run: a line per change with an open and a close
@@ -23,10 +32,42 @@ struct StateFolder {
 
     init(_ path: String) throws {
         self.path = path
-        for sub in ["", "/backups", "/notices", "/metrics"] {
-            try FileManager.default.createDirectory(atPath: path + sub, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        for (sub, mode) in [("", 0o711), ("/backups", 0o700), ("/notices", 0o700), ("/runs", 0o700), ("/metrics", 0o755)] as [(String, mode_t)] {
+            try FileManager.default.createDirectory(atPath: path + sub, withIntermediateDirectories: true, attributes: [.posixPermissions: mode])
+            chmod(path + sub, mode)  // whatever the umask, and for a folder made by an older version
         }
-        chmod(path + "/notices", 0o700)
+        // Files an older version made group-readable.
+        for f in ["/audit.jsonl", "/rostersync.lock", "/unfinished-run.json"] { chmod(path + f, 0o600) }
+        if let runs = try? FileManager.default.contentsOfDirectory(atPath: path + "/backups") {
+            for r in runs {
+                chmod(path + "/backups/" + r, 0o700)
+                chmod(path + "/backups/" + r + "/entries.ldif", 0o600)
+            }
+        }
+    }
+
+    /// Writes a file whole (a temporary file renamed over it), with exactly `mode`.
+    static func write(_ path: String, _ data: Data, mode: mode_t = 0o600, durable: Bool = true) throws {
+        let tmp = path + ".tmp-\(getpid())"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw Frontend.Failure("\(path): \(String(cString: strerror(errno)))") }
+        fchmod(fd, mode)
+        var ok = true
+        data.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+                if n <= 0 { if n < 0 && errno == EINTR { continue }; ok = false; break }
+                done += n
+            }
+        }
+        if durable { fsync(fd) }
+        close(fd)
+        guard ok, rename(tmp, path) == 0 else {
+            let e = String(cString: strerror(errno))
+            unlink(tmp)
+            throw Frontend.Failure("\(path): \(e)")
+        }
     }
 
     final class Lock {
@@ -41,7 +82,7 @@ struct StateFolder {
     /// Takes the run lock, or fails at once naming the holder.
     func lock() throws -> Lock {
         let file = path + "/rostersync.lock"
-        let fd = open(file, O_RDWR | O_CREAT, 0o640)
+        let fd = open(file, O_RDWR | O_CREAT, 0o600)
         guard fd >= 0 else { throw Frontend.Failure("\(file): \(String(cString: strerror(errno)))") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let holder = (try? String(contentsOfFile: file, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
@@ -50,30 +91,61 @@ struct StateFolder {
         }
         ftruncate(fd, 0)
         let me = "pid \(getpid()) since \(Frontend.timestamp())\n"
-        _ = me.withCString { write(fd, $0, strlen($0)) }
+        _ = me.withCString { Glibc.write(fd, $0, strlen($0)) }
         return Lock(fd: fd)
     }
 
-    /// Appends to the audit log, synced to disk unless `sync` is false (one line per change
-    /// during a run; the run's last line syncs them all).
+    /// Appends to the audit log with one write(2), synced to disk unless `sync` is false. A
+    /// line written survives a kill -9 of the process (it is in the kernel's page cache); the
+    /// fsync is for a crash of the machine.
     func audit(_ records: [AuditRecord], sync: Bool = true) {
         let file = path + "/audit.jsonl"
-        if auditFile.fd < 0 { auditFile.fd = open(file, O_WRONLY | O_CREAT | O_APPEND, 0o640) }
+        if auditFile.fd < 0 {
+            auditFile.fd = open(file, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+            if auditFile.fd >= 0 { fchmod(auditFile.fd, 0o600) }
+        }
         let fd = auditFile.fd
         guard fd >= 0 else {
             printError("rostersync: cannot write the audit log \(file): \(String(cString: strerror(errno)))")
             return
         }
-        let text = records.map { $0.line() + "\n" }.joined()
-        _ = text.withCString { write(fd, $0, strlen($0)) }
+        appendAudit(records.map { $0.line() + "\n" }.joined(), sync: sync)
+    }
+
+    /// Appends lines made elsewhere (each ending in a newline) to the audit log.
+    func appendAudit(_ text: String, sync: Bool = true) {
+        let file = path + "/audit.jsonl"
+        if auditFile.fd < 0 {
+            auditFile.fd = open(file, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+            if auditFile.fd >= 0 { fchmod(auditFile.fd, 0o600) }
+        }
+        let fd = auditFile.fd
+        guard fd >= 0 else {
+            printError("rostersync: cannot write the audit log \(file): \(String(cString: strerror(errno)))")
+            return
+        }
+        var bytes = Array(text.utf8)
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                printError("rostersync: cannot write the audit log \(file): \(String(cString: strerror(errno)))")
+                return
+            }
+            done += n
+        }
         if sync { fsync(fd) }
     }
+
+    static func noticeFileName(_ unitCode: String) -> String { unitCode.replacingOccurrences(of: "/", with: "_") + ".txt" }
 
     /// One notice per unit with its credentials; returns the folder.
     func writeNotices(runId: String, day: Day, unitNames: [String: String], credentials: [Credential]) throws -> String {
         let dir = path + "/notices/" + runId
         guard !credentials.isEmpty else { return dir }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        chmod(dir, 0o700)
         try rewriteNotices(dir, day: day, unitNames: unitNames, credentials: credentials)
         return dir
     }
@@ -81,11 +153,12 @@ struct StateFolder {
     func rewriteNotices(_ dir: String, day: Day, unitNames: [String: String], credentials: [Credential]) throws {
         let byUnit = Dictionary(grouping: credentials, by: \.unitCode)
         if let existing = try? FileManager.default.contentsOfDirectory(atPath: dir) {
-            for f in existing where byUnit[String(f.dropLast(4))] == nil { unlink(dir + "/" + f) }
+            let names = Set(byUnit.keys.map(Self.noticeFileName))
+            for f in existing where !names.contains(f) { unlink(dir + "/" + f) }
         }
         for (code, list) in byUnit {
             let text = Notice.text(unitName: unitNames[code] ?? code, unitCode: code, day: day, credentials: list.sorted { $0.address < $1.address })
-            try Frontend.writeFile(dir + "/\(code.replacingOccurrences(of: "/", with: "_")).txt", Data(text.utf8), mode: 0o600, durable: false)
+            try Self.write(dir + "/\(Self.noticeFileName(code))", Data(text.utf8), mode: 0o600, durable: false)
         }
         // One flush for all of them, before any password reaches the directory (sync(2):
         // Glibc's Swift module does not export syncfs).
@@ -116,7 +189,8 @@ struct StateFolder {
             throw Frontend.Failure("no entry at \(missing.count) of the \(dns.count) DNs to back up (\(missing.prefix(3).joined(separator: "; "))\(missing.count > 3 ? "; …" : "")): "
                 + "the directory changed since it was read; nothing was written, run again")
         }
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        chmod(dir, 0o700)
         let recorded = Set(Backup.recordedOperational.map { $0.lowercased() })
         var out = "version: 1\n"
         for e in entries {
@@ -131,7 +205,7 @@ struct StateFolder {
             out += comments
         }
         let file = dir + "/entries.ldif"
-        try Frontend.writeFile(file, Data(out.utf8), mode: 0o640)
+        try Self.write(file, Data(out.utf8), mode: 0o600)
         return file
     }
 
@@ -147,7 +221,7 @@ struct StateFolder {
 
     func markUnfinished(runId: String, counts: [ChangeKind: Int]) throws {
         let doc: [String: Any] = ["run": runId, "counts": Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })]
-        try Frontend.writeFile(path + "/unfinished-run.json", try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), mode: 0o600)
+        try Self.write(path + "/unfinished-run.json", try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), mode: 0o600)
     }
 
     func clearUnfinished() { unlink(path + "/unfinished-run.json") }
@@ -155,6 +229,6 @@ struct StateFolder {
     func writeMetrics(started: Date, result: String, outcomes: [String: [String: Int]]) {
         let now = Date()
         let text = Metrics.text(finished: now.timeIntervalSince1970, duration: now.timeIntervalSince(started), result: result, outcomes: outcomes)
-        try? Frontend.writeFile(path + "/metrics/rostersync.prom", Data(text.utf8), mode: 0o644)
+        try? Self.write(path + "/metrics/rostersync.prom", Data(text.utf8), mode: 0o644)
     }
 }

@@ -43,6 +43,7 @@ struct SyncCommand: ParsableCommand {
     }
 
     func run() throws {
+        Log.survivePipes()
         let started = Date()
         let config = try Frontend.failing(outcome: "nothing was done") { try Frontend.loadConfig(options.config) }
         let state = try Frontend.failing(outcome: "nothing was done") { try StateFolder(config.stateDir) }
@@ -53,6 +54,13 @@ struct SyncCommand: ParsableCommand {
         defer { lease.release() }
         let actor = Frontend.actor(force: force, reason: reason)
         let runId = Frontend.runId(started)
+        // Earlier runs killed or left with unanswered writes are settled before this one plans.
+        do {
+            try Frontend.failing(outcome: "nothing was done") { try Frontend.settleEarlierRuns(state: state, runId: runId, config: config) }
+        } catch {
+            state.writeMetrics(started: started, result: "error", outcomes: [:])
+            throw error
+        }
 
         let plan: Plan
         do {
@@ -104,8 +112,13 @@ extension Frontend {
         for (i, c) in plan.changes.enumerated() where [.createAccount, .createUnit, .handoverUnitMailbox].contains(c.kind) {
             credentials[i] = Frontend.credential(for: c, plan: plan, domain: config.mail.domain)
         }
-        let noticeDir = try Frontend.failing(outcome: "nothing was done") {
-            try state.writeNotices(runId: runId, day: plan.asOf, unitNames: plan.unitNames, credentials: Array(credentials.values))
+        let noticeDir = state.path + "/notices/" + runId
+        // The run's marker before its notices: a run that dies from here on is settled by the next.
+        let marker = RunMarker(run: runId, auditOffset: state.auditSize(), noticeDir: noticeDir,
+                               credentials: credentials.sorted { $0.key < $1.key }.map { (seq: $0.key, unit: $0.value.unitCode, address: $0.value.address) })
+        try Frontend.failing(outcome: "nothing was done") {
+            try state.openRun(marker)
+            _ = try state.writeNotices(runId: runId, day: plan.asOf, unitNames: plan.unitNames, credentials: Array(credentials.values))
         }
         lap("passwords and notices (\(credentials.count))")
         // Backups of what destructive changes touch, before the first write.
@@ -115,51 +128,85 @@ extension Frontend {
 
         lap("backup")
         var outcomes: [String: [String: Int]] = [:]
-        var failures = 0
-        var failedChanges = Set<Int>()
+        var failures = 0, unknown = 0
+        var failedChanges = Set<Int>(), appliedChanges = Set<Int>()
+        var unknownError: LDAPError?
         state.audit([AuditRecord(time: Frontend.timestamp(), run: runId, actor: actor, change: nil, result: "started",
                                  message: "\(plan.changes.count) changes planned as of \(plan.asOf) from \(plan.directory)")])
         // Until this run reaches its end, what it was let through carries over to the next.
         let allowed = plan.counts.merging(unfinished?.counts ?? [:], uniquingKeysWith: max)
         try Frontend.failing(outcome: "nothing was done") { try state.markUnfinished(runId: runId, counts: allowed) }
         let applier = Applier(conn: conn, window: config.directory.window)
-        let fatal = applier.apply(plan.changes, operations: { i in Frontend.withPassword(plan.changes[i], credentials[i], hash: config.directory.passwordHash) }) { i, result in
+        let syncEach = Frontend.auditSyncEach
+        let fatal = applier.apply(plan.changes, operations: { i in Frontend.withPassword(plan.changes[i], credentials[i], hash: config.directory.passwordHash) }, sending: { indices, ops in
+            // What each change will leave, on record before its first write goes out: one
+            // write(2) and one fsync per batch, so that even a crash of the machine leaves every
+            // change slapd may have applied on record for the next run to settle. The final
+            // records are synced by the run's last line (or each, ROSTERSYNC_AUDIT_FSYNC=1).
+            let now = Frontend.timestamp()
+            state.audit(indices.map { AuditRecord(time: now, run: runId, actor: actor, change: plan.changes[$0], result: "pending", seq: $0, checks: WriteEffect.of(ops[$0] ?? [])) })
+        }) { i, result in
             let c = plan.changes[i]
             switch result {
-            case .success:
+            case .ok:
+                appliedChanges.insert(i)
                 outcomes[c.kind.rawValue, default: [:]]["ok", default: 0] += 1
                 log.notice("did \(c.kind.rawValue) \(c.subject)")
-                state.audit([AuditRecord(time: Frontend.timestamp(), run: runId, actor: actor, change: c, result: "ok")], sync: false)
-            case let .failure(e):
+                state.audit([AuditRecord(time: Frontend.timestamp(), run: runId, actor: actor, change: c, result: "ok", seq: i)], sync: syncEach)
+            case let .failed(e):
                 failures += 1
                 failedChanges.insert(i)
                 outcomes[c.kind.rawValue, default: [:]]["failed", default: 0] += 1
                 log.error("FAILED \(c.kind.rawValue) \(c.subject): \(e)")
-                state.audit([AuditRecord(time: Frontend.timestamp(), run: runId, actor: actor, change: c, result: "failed", code: e.code.rawValue, message: e.description)], sync: false)
+                state.audit([AuditRecord(time: Frontend.timestamp(), run: runId, actor: actor, change: c, result: "failed", code: e.code.rawValue, message: e.description, seq: i)], sync: syncEach)
+            case let .unknown(e):
+                unknown += 1
+                unknownError = unknownError ?? e
+                outcomes[c.kind.rawValue, default: [:]]["unknown", default: 0] += 1
+                log.error("UNKNOWN \(c.kind.rawValue) \(c.subject): sent, no answer (\(e)); the next run settles it")
+                state.audit([AuditRecord(time: Frontend.timestamp(), run: runId, actor: actor, change: c, result: "unknown", code: e.code.rawValue,
+                                         message: "sent, no answer: \(e.description); whether it took effect is settled by the next run", seq: i)], sync: syncEach)
             }
         }
         lap("writes (\(plan.changes.count) changes)")
-        // Notices keep only the mailboxes that now exist with that password (written again only
-        // when some failed: rewriting 100,000 people's notices took a second).
+        // Notices keep the mailboxes that exist with that password and those whose write went
+        // unanswered (they may exist: the next run settles them). Written again only when some
+        // failed: rewriting 100,000 people's notices took a second.
         let kept = credentials.filter { !failedChanges.contains($0.key) }.map(\.value)
         if kept.count != credentials.count {
             try? state.rewriteNotices(noticeDir, day: plan.asOf, unitNames: plan.unitNames, credentials: kept)
+            if kept.isEmpty { rmdir(noticeDir) }
         }
         var summary: [String: Int] = [:]
         for (kind, o) in outcomes { for (outcome, n) in o { summary["\(kind).\(outcome)"] = n } }
-        state.audit([AuditRecord(time: Frontend.timestamp(), run: runId, actor: actor, change: nil, result: failures == 0 ? "done" : "partial",
-                                 message: "\(plan.changes.count - failures) applied, \(failures) failed; backups in \(backup ?? "-"); notices in \(kept.isEmpty ? "-" : noticeDir)", summary: summary)])
-        state.writeMetrics(started: started, result: failures == 0 ? "ok" : "partial", outcomes: outcomes)
+        let applied = appliedChanges.count
+        state.audit([AuditRecord(time: Frontend.timestamp(), run: runId, actor: actor, change: nil, result: failures + unknown == 0 ? "done" : "partial",
+                                 message: "\(applied) applied, \(failures) failed, \(unknown) unknown; backups in \(backup ?? "-"); notices in \(kept.isEmpty ? "-" : noticeDir)", summary: summary)])
+        if unknown == 0 {
+            // Every change has its final record: the run is settled (older notices lose the
+            // entries this one replaces).
+            state.closeRun(marker, valid: appliedChanges)
+        }
+        state.writeMetrics(started: started, result: failures + unknown == 0 ? "ok" : "partial", outcomes: outcomes)
         let where_ = kept.isEmpty ? "" : "; initial passwords in \(noticeDir) (mode 0600)"
-        log.notice("\(plan.changes.count - failures) change\(plan.changes.count - failures == 1 ? "" : "s") applied, \(failures) failed\(where_)")
+        log.notice("\(applied) change\(applied == 1 ? "" : "s") applied, \(failures) failed\(unknown > 0 ? ", \(unknown) unknown" : "")\(where_)")
         lap("notices, audit and metrics")
         if let fatal {
             log.error("rostersync: the connection was lost (\(fatal)); the next run finishes the work")
         } else {
             state.clearUnfinished()
         }
-        if failures > 0 { throw ExitCode(4) }
+        if unknown > 0 {
+            let why = unknownError.map { "\($0)" } ?? ""
+            log.error(Logger.Message(stringLiteral: "rostersync: \(unknown) write\(unknown == 1 ? "" : "s") got no answer (\(why)): whether \(unknown == 1 ? "it" : "they") took effect is unknown. "
+                + "Their passwords stay in the notices; the next run looks each up in the directory and settles it (audit: ok or not applied)"))
+        }
+        if failures + unknown > 0 { throw ExitCode(4) }
     }
+
+    /// fsync the audit log after each record (ROSTERSYNC_AUDIT_FSYNC=1); by default each
+    /// record is one write(2), which a kill -9 of the process does not lose.
+    static let auditSyncEach = ProcessInfo.processInfo.environment["ROSTERSYNC_AUDIT_FSYNC"] == "1"
 }
 
 extension Frontend {

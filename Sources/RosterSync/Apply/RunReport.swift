@@ -128,9 +128,18 @@ public struct AuditRecord: Sendable {
     /// The kind written instead of the change's, for what is not a planned change
     /// (`restoreEntry`: an entry put back from a backup). Reports ignore kinds they do not know.
     public var kindName: String?
+    /// The change's place in its run's plan: a `pending` or `unknown` record and the final
+    /// record that settles it share it.
+    public var seq: Int?
+    /// In a `pending` record: what the change's writes leave in the directory, for the run
+    /// that settles it.
+    public var checks: [WriteEffect]?
 
-    public init(time: String, run: String, actor: String, change: Change?, result: String, code: Int32 = 0, message: String = "", summary: [String: Int]? = nil, kindName: String? = nil) {
+    public init(time: String, run: String, actor: String, change: Change?, result: String, code: Int32 = 0, message: String = "", summary: [String: Int]? = nil, kindName: String? = nil,
+                seq: Int? = nil, checks: [WriteEffect]? = nil) {
         self.kindName = kindName
+        self.seq = seq
+        self.checks = checks
         self.time = time
         self.run = run
         self.actor = actor
@@ -144,14 +153,23 @@ public struct AuditRecord: Sendable {
     /// One line of JSON.
     public func line() -> String {
         var members: [(String, JSON)] = [("time", .string(time)), ("run", .string(run)), ("actor", .string(actor))]
+        if let seq { members.append(("seq", .int(seq))) }
         if let c = change {
             members += [
                 ("kind", .string(kindName ?? c.kind.rawValue)), ("dn", .string(c.dn)), ("newDn", .optional(c.newDN)),
-                ("employeeId", .optional(c.employeeId)), ("unitCode", .optional(c.unitCode)), ("reason", .string(c.reason)),
-                ("attributes", .array(c.attributes.map { .object([("name", .string($0.name)), ("old", .array($0.old.map(JSON.string))), ("new", .array($0.new.map(JSON.string)))]) })),
+                ("employeeId", .optional(c.employeeId)), ("unitCode", .optional(c.unitCode)),
             ]
+            // A pending record names the change; its checks say what it does (the final record
+            // has the reason and the attributes): half the cost of a line per change.
+            if checks == nil {
+                members += [
+                    ("reason", .string(c.reason)),
+                    ("attributes", .array(c.attributes.map { .object([("name", .string($0.name)), ("old", .array($0.old.map(JSON.string))), ("new", .array($0.new.map(JSON.string)))]) })),
+                ]
+            }
         }
         members += [("result", .string(result)), ("code", .int(Int(code))), ("message", .string(message))]
+        if let checks { members.append(("checks", .array(checks.map(\.json)))) }
         if let summary { members.append(("summary", .object(summary.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }))) }
         var out: [UInt8] = []
         for (i, (k, v)) in members.enumerated() {
@@ -167,7 +185,7 @@ public struct AuditRecord: Sendable {
 
 extension JSON {
     /// On one line, for JSON Lines.
-    static func compact(_ v: JSON, to out: inout [UInt8]) {
+    public static func compact(_ v: JSON, to out: inout [UInt8]) {
         switch v {
         case let .array(items):
             out.append(UInt8(ascii: "["))

@@ -1,0 +1,222 @@
+import Foundation
+import LDAPClient
+import LDAPModel
+import Logging
+import RosterSync
+
+/// Runs that are not settled yet, and how the next run settles them.
+///
+/// Before its notices are written, a run leaves `state_dir/runs/RUN.json`: where its audit
+/// records start and which change put which address in its notices. It removes the file at
+/// its end when every change has a final audit record. A run killed, or left with writes
+/// whose answer never came, keeps it; the next run (under the lock, before it plans) settles
+/// it: each change with a `pending` or `unknown` record and no final one is looked up in the
+/// directory (the `checks` of its pending record) and gets its final record (`ok`, settled by
+/// that run; `not applied`; `partly applied`), and its notices keep only the mailboxes that
+/// were made with their password. A notice entry whose address a later run's notice gives a
+/// new password (a mailbox made again, a unit mailbox handed over) is dropped from the older
+/// notice (`state_dir/notices.tsv` says which run's notice holds each address).
+struct RunMarker {
+    var run: String
+    var auditOffset: Int
+    var noticeDir: String
+    /// (change index, unit code, address) of each password in the run's notices.
+    var credentials: [(seq: Int, unit: String, address: String)]
+}
+
+extension StateFolder {
+    private var runsDir: String { path + "/runs" }
+
+    func auditSize() -> Int {
+        var st = stat()
+        return stat(path + "/audit.jsonl", &st) == 0 ? Int(st.st_size) : 0
+    }
+
+    /// The marker: a line of JSON (run, where its audit records start, its notices), then a
+    /// line `seq<TAB>unit<TAB>address` per password (JSONSerialization of 100,000 of them
+    /// took a quarter of a second per 20,000).
+    func openRun(_ marker: RunMarker) throws {
+        var head: [UInt8] = []
+        JSON.compact(.object([("run", .string(marker.run)), ("auditOffset", .int(marker.auditOffset)), ("notices", .string(marker.noticeDir))]), to: &head)
+        var text = String(decoding: head, as: UTF8.self) + "\n"
+        text.reserveCapacity(text.utf8.count + marker.credentials.count * 48)
+        for c in marker.credentials { text += "\(c.seq)\t\(c.unit)\t\(c.address)\n" }
+        try Self.write(runsDir + "/\(marker.run).json", Data(text.utf8), mode: 0o600)
+    }
+
+    /// Every run not settled, oldest first (by where its audit records start).
+    func openRuns() -> [RunMarker] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: runsDir)) ?? []
+        var out: [RunMarker] = []
+        for f in files where f.hasSuffix(".json") {
+            guard let text = try? String(contentsOfFile: runsDir + "/" + f, encoding: .utf8) else { continue }
+            let lines = text.split(separator: "\n")
+            guard let first = lines.first, let doc = try? JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any],
+                  let run = doc["run"] as? String, let offset = doc["auditOffset"] as? Int else { continue }
+            var creds: [(seq: Int, unit: String, address: String)] = []
+            for l in lines.dropFirst() {
+                let p = l.split(separator: "\t", omittingEmptySubsequences: false)
+                if p.count == 3, let seq = Int(p[0]) { creds.append((seq, String(p[1]), String(p[2]))) }
+            }
+            out.append(RunMarker(run: run, auditOffset: offset, noticeDir: doc["notices"] as? String ?? path + "/notices/" + run, credentials: creds))
+        }
+        return out.sorted { ($0.auditOffset, $0.run) < ($1.auditOffset, $1.run) }
+    }
+
+    /// The audit records of `runs` from byte `offset` on, parsed.
+    func auditRecords(from offset: Int, runs: Set<String>) -> [[String: Any]] {
+        guard let h = FileHandle(forReadingAtPath: path + "/audit.jsonl") else { return [] }
+        defer { try? h.close() }
+        try? h.seek(toOffset: UInt64(offset))
+        let data = (try? h.readToEnd()) ?? Data()
+        var out: [[String: Any]] = []
+        let markers = runs.map { Array("\"run\":\(JSON.string($0).rendered())".utf8) }
+        for line in data.split(separator: UInt8(ascii: "\n")) {
+            guard markers.contains(where: { line.firstRange(of: $0) != nil }),
+                  let o = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any], let run = o["run"] as? String, runs.contains(run) else { continue }
+            out.append(o)
+        }
+        return out
+    }
+
+    /// Ends a run's record: its notices keep only the addresses of `valid` changes, older
+    /// notices lose the entries these replace, and the marker goes.
+    func closeRun(_ marker: RunMarker, valid: Set<Int>) {
+        let validAddresses = Set(marker.credentials.filter { valid.contains($0.seq) }.map(\.address))
+        let invalid = Set(marker.credentials.filter { !valid.contains($0.seq) }.map(\.address)).subtracting(validAddresses)
+        if !invalid.isEmpty {
+            let units = Set(marker.credentials.filter { invalid.contains($0.address) }.map(\.unit))
+            for u in units { dropFromNotice(marker.noticeDir + "/" + Self.noticeFileName(u), invalid) }
+        }
+        if !validAddresses.isEmpty {
+            // Older notices lose what this one replaces, then the index says where each is.
+            let indexFile = path + "/notices.tsv"
+            var index: [String: (run: String, unit: String)] = [:]
+            if let text = try? String(contentsOfFile: indexFile, encoding: .utf8) {
+                for line in text.split(separator: "\n") {
+                    let f = line.split(separator: "\t", omittingEmptySubsequences: false)
+                    if f.count == 3 { index[String(f[0])] = (String(f[1]), String(f[2])) }
+                }
+            }
+            var drops: [String: Set<String>] = [:]  // notice file → addresses
+            for c in marker.credentials where valid.contains(c.seq) {
+                if let old = index[c.address], old.run != marker.run {
+                    drops[path + "/notices/" + old.run + "/" + Self.noticeFileName(old.unit), default: []].insert(c.address)
+                }
+                index[c.address] = (marker.run, c.unit)
+            }
+            for (file, addresses) in drops { dropFromNotice(file, addresses) }
+            let text = index.sorted { $0.key < $1.key }.map { "\($0.key)\t\($0.value.run)\t\($0.value.unit)\n" }.joined()
+            try? Self.write(indexFile, Data(text.utf8), mode: 0o600)
+        }
+        if validAddresses.isEmpty { rmdir(marker.noticeDir) }
+        unlink(runsDir + "/\(marker.run).json")
+    }
+
+    private func dropFromNotice(_ file: String, _ addresses: Set<String>) {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return }
+        if let kept = Notice.dropping(addresses, from: text) {
+            if kept != text { try? Self.write(file, Data(kept.utf8), mode: 0o600) }
+        } else {
+            unlink(file)
+        }
+        rmdir((file as NSString).deletingLastPathComponent)  // only when nothing is left in it
+    }
+}
+
+extension Frontend {
+    /// Settles the runs before this one that did not reach their end (see `RunMarker`).
+    /// Connects only when a change waits for its outcome. Throws when the directory cannot be
+    /// read: nothing is then done (the next run tries again).
+    static func settleEarlierRuns(state: StateFolder, runId: String, config: Config) throws {
+        let open = state.openRuns().filter { $0.run != runId }
+        guard let from = open.map(\.auditOffset).min() else { return }
+        let log = Log.logger
+        let records = state.auditRecords(from: from, runs: Set(open.map(\.run)))
+        // Per run and change: the pending record, and the final result if any.
+        var pending: [String: [Int: [String: Any]]] = [:]
+        var final: [String: [Int: String]] = [:]
+        for r in records {
+            guard let run = r["run"] as? String, let seq = r["seq"] as? Int, let result = r["result"] as? String else { continue }
+            if result == "pending" {
+                pending[run, default: [:]][seq] = r
+            } else if !AuditResult.waiting.contains(result) {
+                final[run, default: [:]][seq] = result
+            }
+        }
+        var waiting: [(run: String, seq: Int, record: [String: Any], checks: [WriteEffect])] = []
+        for m in open {
+            for (seq, r) in (pending[m.run] ?? [:]).sorted(by: { $0.key < $1.key }) where final[m.run]?[seq] == nil {
+                waiting.append((m.run, seq, r, (r["checks"] as? [Any] ?? []).compactMap(WriteEffect.init(parsed:))))
+            }
+        }
+        if !waiting.isEmpty {
+            let conn = try connect(config)
+            var dns: [String] = [], seen = Set<String>(), attributes = Set<String>()
+            for w in waiting {
+                for c in w.checks {
+                    if seen.insert(c.dn.lowercased()).inserted { dns.append(c.dn) }
+                    if let a = c.attribute { attributes.insert(a) }
+                }
+            }
+            var entries: [String: LDAPEntry] = [:]
+            var failure: LDAPError?
+            try conn.read(dns, attributes: ["*"] + attributes.sorted()) { i, r in
+                switch r {
+                case let .success(e?): entries[dns[i].lowercased()] = e
+                case .success(nil): break
+                case let .failure(e): failure = failure ?? e
+                }
+            }
+            if let failure { throw failure }
+            var lines = ""
+            var counts: [String: Int] = [:]
+            for w in waiting {
+                var verdict = WriteEffect.verdict(w.checks, entries: entries)
+                var completed = false
+                // Killed between a change's writes (a unit's modrdn done, its new address not
+                // yet): the entry is where the change put it and only values are missing. The
+                // plan cannot see that (the RDN says renamed), so the change is completed here.
+                let missing = w.checks.filter { !$0.holds(in: entries[$0.dn.lowercased()]) }
+                if verdict == "partly applied", missing.allSatisfy({ $0.attribute != nil }) {
+                    var mods: [String: [LDAPModification]] = [:]
+                    for case let .values(dn, attribute, mode, values) in missing {
+                        switch mode {
+                        case .equals: mods[dn, default: []].append(values.isEmpty ? .delete(attribute) : .replace(attribute, values))
+                        case .has: mods[dn, default: []].append(.add(attribute, values.filter { v in !(entries[dn.lowercased()]?.attributes[attribute.lowercased()] ?? []).contains(Data(v.utf8)) }))
+                        case .lacks: mods[dn, default: []].append(.delete(attribute, values.filter { v in (entries[dn.lowercased()]?.attributes[attribute.lowercased()] ?? []).contains(Data(v.utf8)) }))
+                        }
+                    }
+                    do {
+                        for (dn, m) in mods.sorted(by: { $0.key < $1.key }) { try conn.modify(dn, m) }
+                        verdict = "ok"
+                        completed = true
+                    } catch {
+                        log.error("could not complete \(w.record["kind"] as? String ?? "") \(w.record["dn"] as? String ?? ""): \(error); the plan takes it from here")
+                    }
+                }
+                counts[verdict, default: 0] += 1
+                var r = w.record
+                r["checks"] = nil
+                r["time"] = timestamp()
+                r["result"] = verdict
+                r["code"] = 0
+                r["message"] = completed ? "settled by run \(runId): its last writes were never sent; completed"
+                    : verdict == "ok" ? "settled by run \(runId): its answer was lost, the directory shows it applied"
+                    : verdict == "not applied" ? "settled by run \(runId): the directory does not show it (never sent, or refused)"
+                    : "settled by run \(runId): the directory shows part of it; the plan finishes it"
+                final[w.run, default: [:]][w.seq] = verdict
+                if let data = try? JSONSerialization.data(withJSONObject: r, options: [.sortedKeys, .withoutEscapingSlashes]) {
+                    lines += String(decoding: data, as: UTF8.self) + "\n"
+                }
+            }
+            state.appendAudit(lines)
+            let runs = Set(waiting.map(\.run)).sorted().joined(separator: ", ")
+            log.notice("settled \(waiting.count) change\(waiting.count == 1 ? "" : "s") of run \(runs) whose outcome was not known: \(counts["ok"] ?? 0) applied, \(counts["not applied"] ?? 0) not applied, \(counts["partly applied"] ?? 0) partly applied")
+        }
+        for m in open {
+            let ok = Set((final[m.run] ?? [:]).filter { $0.value == "ok" }.keys)
+            state.closeRun(m, valid: ok)
+        }
+    }
+}
