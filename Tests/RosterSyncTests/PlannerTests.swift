@@ -167,19 +167,6 @@ struct PlannerTests {
         #expect(plan(r, entries, asOf: "2026-03-31").changes.isEmpty)
     }
 
-    @Test("a mail server's login from before the mailbox was made is an earlier holder's: it does not lock the new one")
-    func reusedAddressLogin() throws {
-        let r = try roster(staff: "employee_id,full_name,unit_code\n1,Nguyễn Văn An,VP\n")
-        let entries = directory + [person("1", "annv", name: "Nguyễn Văn An", ["createTimestamp": ["20260601000000Z"]])]
-        // annv@ belonged to someone who left in January; the new An's mailbox was made in June.
-        let logins = ["annv@cema.gov.vn": Day(parsing: "2026-01-10")!]
-        #expect(kinds(plan(r, entries, asOf: "2026-08-01", logins: logins)).isEmpty)
-        // Three months after its creation without a login of its own, it is locked as usual.
-        let later = plan(r, entries, asOf: "2026-09-02", logins: logins)
-        #expect(kinds(later) == ["lockAccount 1"])
-        #expect(later.changes[0].reason.contains("never logged in since the mailbox was created on 2026-06-01"))
-    }
-
     @Test("someone who starts (or comes back) has a lock period from their start date, whatever their last login was")
     func rehireNotLockedAtOnce() throws {
         // Came back on 2026-10-01; the mail server still shows their last login of their first time here.

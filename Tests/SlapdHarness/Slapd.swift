@@ -88,10 +88,19 @@ public final class Slapd: @unchecked Sendable {
     }
 
     /// SIGKILL: the server dies at once, mid-operation.
-    public func kill9() { kill(pid, SIGKILL) }
+    public func kill9() {
+        let victim = currentPID
+        kill(victim, SIGKILL)
+        // Gone (reaped by init) before a test starts it again: `resume` refuses while it lives.
+        for _ in 0..<100 where kill(victim, 0) == 0 { usleep(50_000) }
+    }
     /// SIGSTOP: the process freezes but its sockets still accept connections.
-    public func freeze() { kill(pid, SIGSTOP) }
-    public func thaw() { kill(pid, SIGCONT) }
+    public func freeze() { kill(currentPID, SIGSTOP) }
+    public func thaw() { kill(currentPID, SIGCONT) }
+
+    /// The running slapd's pid: `slapd.pid` in its folder (a server started again by `start()`
+    /// has a new one), else the one it was started with.
+    public var currentPID: Int32 { Int32(Slapd.readText(dir + "/slapd.pid").trimmingCharacters(in: .whitespacesAndNewlines)) ?? pid }
 
     /// Stops the server (SIGTERM, as an admin's `systemctl stop`), keeping its data; `start()`
     /// brings it back on the same sockets and data.

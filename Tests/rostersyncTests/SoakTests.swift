@@ -230,7 +230,7 @@ struct SoakTests {
                 let newLines = auditBytes.count > auditOffset ? String(decoding: auditBytes[auditOffset...], as: UTF8.self) : ""
                 auditOffset = auditBytes.count
                 let records = newLines.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-                let changes = records.filter { $0["kind"] is String }
+                let changes = records.filter { $0["kind"] is String && $0["result"] as? String != "pending" }  // final records only
                 let runs = Set(changes.compactMap { $0["run"] as? String })
 
                 // Idempotence: nothing left to do. The mail server's export is made again first:

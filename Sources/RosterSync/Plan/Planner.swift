@@ -721,7 +721,7 @@ private struct PlanBuilder {
         if let exempt = d.lockExemptUntil, exempt > asOf { return }
         // The mail server logs the address used: a renamed unit's old one counts too.
         let fromCSV = ([d.mail.flatMap { input.lastLogins[$0] }] + d.aliases.map { input.lastLogins[$0] }).compactMap { $0 }.max()
-        let last = Day.later(d.lastLogin, Self.ownLogin(fromCSV, created: d.created))
+        let last = Day.later(d.lastLogin, fromCSV)
         guard let since = last ?? d.created, cfg.policy.lockAfter.after(since) <= asOf else { return }
         let words = last == nil ? "never logged in since the unit mailbox was created on \(since)" : "no login since \(since)"
         add(Change(
@@ -733,21 +733,13 @@ private struct PlanBuilder {
             pending: false, due: nil)
     }
 
-    /// A mail server's last login for an address, if it is this entry's: one from before the
-    /// entry was made was an earlier holder's of the same address (a departed person's address
-    /// given again after their entry was deleted), and would lock the new mailbox at once.
-    static func ownLogin(_ day: Day?, created: Day?) -> Day? {
-        guard let day, let created else { return day }
-        return day >= created ? day : nil
-    }
-
     /// Art. 9.3: no login for 3 months locks; for 6 months deletes (after 3 months locked, so
     /// the unit had the time the regulation gives it to ask for a reopening).
     mutating func planInactivity(_ p: StaffRecord, _ a: DirectoryAccount, dn: @autoclosure () -> DN) {
         guard p.status == .active else { return }
         if let exempt = a.lockExemptUntil, exempt > asOf { return }
         let fromCSV = input.lastLogins.isEmpty ? nil : a.aliases.reduce(a.mail.flatMap { input.lastLogins[$0] }) { Day.later($0, input.lastLogins[$1]) }
-        let last = Day.later(a.lastLogin, Self.ownLogin(fromCSV, created: a.created))
+        let last = Day.later(a.lastLogin, fromCSV)
         guard var since = last ?? a.created else { return }
         // Someone who started (or came back) after that has a lock period from their start:
         // a rehire's last login is from their earlier time here.
