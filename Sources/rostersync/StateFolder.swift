@@ -99,16 +99,6 @@ struct StateFolder {
     /// line written survives a kill -9 of the process (it is in the kernel's page cache); the
     /// fsync is for a crash of the machine.
     func audit(_ records: [AuditRecord], sync: Bool = true) {
-        let file = path + "/audit.jsonl"
-        if auditFile.fd < 0 {
-            auditFile.fd = open(file, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-            if auditFile.fd >= 0 { fchmod(auditFile.fd, 0o600) }
-        }
-        let fd = auditFile.fd
-        guard fd >= 0 else {
-            printError("rostersync: cannot write the audit log \(file): \(String(cString: strerror(errno)))")
-            return
-        }
         appendAudit(records.map { $0.line() + "\n" }.joined(), sync: sync)
     }
 
