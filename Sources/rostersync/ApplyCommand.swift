@@ -35,14 +35,11 @@ struct ApplyCommand: ParsableCommand {
     func run() throws {
         Log.survivePipes()
         let started = Date()
-        let config = try Frontend.failing(outcome: "nothing was done") { try Frontend.loadConfig(options.config) }
         // Locked first: reading a large plan took long enough for a sync started after this
         // apply to take the lock before it.
-        let state = try Frontend.failing(outcome: "nothing was done") { try StateFolder(config.stateDir) }
-        let lock = try Frontend.failing(outcome: "nothing was done") { try state.lock() }
-        defer { lock.release() }
-        let lease = try Frontend.failing(outcome: "nothing was done") { try Frontend.lease(config, started: started) }
-        defer { lease.release() }
+        let run = try Frontend.exclusiveRun(options.config, started: started)
+        defer { run.release() }
+        let (config, state) = (run.config, run.state)
         let plan = try Frontend.failing(outcome: "nothing was done") { () throws -> Plan in
             let plan = try Plan.parse(json: Data(Frontend.readBytes(planFile)))
             // The plan must still describe these rosters and this directory.

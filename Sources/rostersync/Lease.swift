@@ -233,6 +233,32 @@ extension Frontend {
     static func lease(_ config: Config, started: Date) throws -> DirectoryLease {
         try DirectoryLease.take(config, runId: runId(started))
     }
+
+    /// What a command that writes holds for its run: its config and state folder, the run
+    /// lock (flock) and the directory's lease, taken in that order; `release()` gives both up.
+    struct ExclusiveRun {
+        let config: Config
+        let state: StateFolder
+        let lock: StateFolder.Lock
+        let lease: DirectoryLease
+        func release() {
+            lease.release()
+            lock.release()
+        }
+    }
+
+    static func exclusiveRun(_ configPath: String, started: Date) throws -> ExclusiveRun {
+        let config = try failing(outcome: "nothing was done") { try loadConfig(configPath) }
+        let state = try failing(outcome: "nothing was done") { try StateFolder(config.stateDir) }
+        let lock = try failing(outcome: "nothing was done") { try state.lock() }
+        do {
+            let taken = try failing(outcome: "nothing was done") { try Self.lease(config, started: started) }
+            return ExclusiveRun(config: config, state: state, lock: lock, lease: taken)
+        } catch {
+            lock.release()
+            throw error
+        }
+    }
 }
 
 /// The renewing thread's connection, opened when first needed and again after a lost server.

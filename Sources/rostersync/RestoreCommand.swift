@@ -38,12 +38,9 @@ struct RestoreCommand: ParsableCommand {
 
     func run() throws {
         let started = Date()
-        let config = try Frontend.failing(outcome: "nothing was done") { try Frontend.loadConfig(options.config) }
-        let state = try Frontend.failing(outcome: "nothing was done") { try StateFolder(config.stateDir) }
-        let lock = try Frontend.failing(outcome: "nothing was done") { try state.lock() }
-        defer { lock.release() }
-        let lease = try Frontend.failing(outcome: "nothing was done") { try Frontend.lease(config, started: started) }
-        defer { lease.release() }
+        let run = try Frontend.exclusiveRun(options.config, started: started)
+        defer { run.release() }
+        let (config, state) = (run.config, run.state)
         let log = Log.logger
         let (file, entries) = try Frontend.failing(outcome: "nothing was done") { () throws -> (String, [Backup.Entry]) in
             let file = try backupFile(state)

@@ -45,13 +45,10 @@ struct SyncCommand: ParsableCommand {
     func run() throws {
         Log.survivePipes()
         let started = Date()
-        let config = try Frontend.failing(outcome: "nothing was done") { try Frontend.loadConfig(options.config) }
-        let state = try Frontend.failing(outcome: "nothing was done") { try StateFolder(config.stateDir) }
-        let lock = try Frontend.failing(outcome: "nothing was done") { try state.lock() }
-        defer { lock.release() }
-        // rostersync-pair: the directory's own lease keeps out runs on other hosts (Lease.swift).
-        let lease = try Frontend.failing(outcome: "nothing was done") { try Frontend.lease(config, started: started) }
-        defer { lease.release() }
+        // The flock, and the directory's own lease that keeps out runs on other hosts (Lease.swift).
+        let run = try Frontend.exclusiveRun(options.config, started: started)
+        defer { run.release() }
+        let (config, state) = (run.config, run.state)
         let actor = Frontend.actor(force: force, reason: reason)
         let runId = Frontend.runId(started)
         // Earlier runs killed or left with unanswered writes are settled before this one plans.
