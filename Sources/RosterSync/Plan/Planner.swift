@@ -447,8 +447,9 @@ private struct PlanBuilder {
         ]
     }
 
-    /// The DN of a roster person's account once the plan is applied (asked for heads and
-    /// new accounts only; unchanged people never have theirs built).
+    /// The DN of a roster person's account once the plan is applied, from the address book
+    /// (asked for new accounts only, when dissolutions count what a unit will hold; owners
+    /// come from `planOwners`, which knows whether the entry will exist).
     func finalDN(_ id: String) -> DN? {
         guard let k = input.roster.staffIndex[id], let unit = unitDN[input.roster.staff[k].unitCode] else { return nil }
         if accountOf[k] >= 0 {
