@@ -100,6 +100,8 @@ struct FailoverTests {
         let rerun = try rostersync(["sync", "--config", config])
         #expect(rerun.status == 0, "\(rerun.stderr.suffix(800))")
         #expect(try rostersync(["plan", "--config", config]).status == 0)
+        // The rerun wrote to a; b has them once replication has passed them on.
+        #expect(pair.waitConverged(timeout: 30))
         #expect(accountCount(a) == accountCount(b))
     }
 
