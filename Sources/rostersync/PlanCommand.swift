@@ -103,10 +103,11 @@ extension Frontend {
             guard let d = Day(parsing: s) else { throw Failure("--as-of \(s): not a date") }
             return d
         } ?? today()
-        let encoding = config.rosters.encoding == "auto" ? nil : RosterEncoding(name: config.rosters.encoding)
+        let unitsEncoding = RosterEncoding(name: config.rosters.unitsEncoding)
+        let staffEncoding = RosterEncoding(name: config.rosters.staffEncoding)
         let parser = RosterParser(unitColumns: config.rosters.unitColumns, staffColumns: config.rosters.staffColumns, domain: config.mail.domain)
         // The rosters are read on the other core while this one reads the directory.
-        let pending = SideTask { try loadRoster(units: unitsPath, staff: staffPath, encoding: encoding, parser: parser) }
+        let pending = SideTask { try loadRoster(units: unitsPath, staff: staffPath, unitsEncoding: unitsEncoding, staffEncoding: staffEncoding, parser: parser) }
         let lastLogins = try config.policy.lastLoginFile.map(readLastLogins) ?? [:]
         var snapshot = DirectorySnapshot()
         let conn: LDAPConnection

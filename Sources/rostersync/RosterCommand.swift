@@ -23,16 +23,22 @@ struct RosterCommand: ParsableCommand {
     var units: String?
     @Option(help: ArgumentHelp("The staff roster (default: rosters.staff of the config).", valueName: "FILE"))
     var staff: String?
-    @Option(help: ArgumentHelp("auto, utf-8, utf-16, cp1258, tcvn3 or vni (default: the config's, else auto).", valueName: "NAME"))
+    @Option(help: ArgumentHelp("auto, utf-8, utf-16, cp1258, tcvn3 or vni, for both files (default: the config's, else auto).", valueName: "NAME"))
     var encoding: String?
+    @Option(help: ArgumentHelp("The unit roster's encoding, when it differs from the staff roster's.", valueName: "NAME"))
+    var unitsEncoding: String?
+    @Option(help: ArgumentHelp("The staff roster's encoding, when it differs from the unit roster's.", valueName: "NAME"))
+    var staffEncoding: String?
     @Option(help: "text for people, json for scripts.")
     var format: Format = .text
     @Option(help: ArgumentHelp("Config file for the mail domain, naming pattern, reserved names and column names (optional).", valueName: "FILE"))
     var config: String?
 
     func validate() throws {
-        if let encoding, encoding != "auto", RosterEncoding(name: encoding) == nil {
-            throw ValidationError("--encoding \(encoding): expected auto, utf-8, utf-16, cp1258, tcvn3 or vni")
+        for (flag, value) in [("--encoding", encoding), ("--units-encoding", unitsEncoding), ("--staff-encoding", staffEncoding)] {
+            if let value, value != "auto", RosterEncoding(name: value) == nil {
+                throw ValidationError("\(flag) \(value): expected auto, utf-8, utf-16, cp1258, tcvn3 or vni")
+            }
         }
     }
 
@@ -46,10 +52,13 @@ struct RosterCommand: ParsableCommand {
             printError("rostersync: give --units FILE and --staff FILE (or rosters.units and rosters.staff in --config)")
             throw ExitCode.failure
         }
-        let encodingName = encoding ?? cfg?.rosters.encoding ?? "auto"
+        // Most specific first: the file's own flag, then --encoding, then the config's.
+        let unitsName = unitsEncoding ?? encoding ?? cfg?.rosters.unitsEncoding ?? "auto"
+        let staffName = staffEncoding ?? encoding ?? cfg?.rosters.staffEncoding ?? "auto"
         let loaded = try Frontend.failing(outcome: "nothing was done") {
             try Frontend.loadRoster(
-                units: unitsPath, staff: staffPath, encoding: encodingName == "auto" ? nil : RosterEncoding(name: encodingName),
+                units: unitsPath, staff: staffPath,
+                unitsEncoding: RosterEncoding(name: unitsName), staffEncoding: RosterEncoding(name: staffName),
                 parser: RosterParser(unitColumns: cfg?.rosters.unitColumns ?? [:], staffColumns: cfg?.rosters.staffColumns ?? [:], domain: cfg?.mail.domain))
         }
         let mail = cfg?.mail ?? Config.Mail.defaults
@@ -89,10 +98,12 @@ extension Frontend {
         return bytes
     }
 
-    static func loadRoster(units: String, staff: String, encoding: RosterEncoding?, parser: RosterParser) throws -> LoadedRoster {
+    static func loadRoster(
+        units: String, staff: String, unitsEncoding: RosterEncoding?, staffEncoding: RosterEncoding?, parser: RosterParser
+    ) throws -> LoadedRoster {
         let unitBytes = try readBytes(units), staffBytes = try readBytes(staff)
-        let u = try TextDecoder.decode(unitBytes, declared: encoding, file: units)
-        let s = try TextDecoder.decode(staffBytes, declared: encoding, file: staff)
+        let u = try TextDecoder.decode(unitBytes, declared: unitsEncoding, file: units)
+        let s = try TextDecoder.decode(staffBytes, declared: staffEncoding, file: staff)
         let roster: Roster
         do {
             roster = try parser.parse(unitsText: u.text, unitsFile: units, staffText: s.text, staffFile: staff)

@@ -19,8 +19,16 @@ struct ConfigTests {
         #expect(c.mail.sharedMailbox == "ubdt" && c.mail.reserved.contains("postmaster"))
         #expect(c.policy.lockAfter == .months(3) && c.policy.deleteUnusedAfter == .months(6))
         #expect(c.policy.disabledRetention == .days(180) && c.policy.newMailboxWorkingDays == 2)
-        #expect(c.rosters.encoding == "auto")
+        #expect(c.rosters.unitsEncoding == "auto" && c.rosters.staffEncoding == "auto")
         #expect(c.stateDir == "/var/lib/rostersync")
+    }
+
+    @Test("rosters.encoding: one name for both files, or one per file")
+    func encodingPerFile() throws {
+        let both = try Config.parse(yaml: minimal + "\nrosters:\n  encoding: TCVN3\n", path: "c.yaml")
+        #expect(both.rosters.unitsEncoding == "tcvn3" && both.rosters.staffEncoding == "tcvn3")
+        let each = try Config.parse(yaml: minimal + "\nrosters:\n  encoding:\n    staff: vni\n", path: "c.yaml")
+        #expect(each.rosters.unitsEncoding == "auto" && each.rosters.staffEncoding == "vni")
     }
 
     @Test("the example config in deploy/ parses")
@@ -50,6 +58,8 @@ struct ConfigTests {
         ("policy:\n  lock_after: 7 months", "policy.delete_unused_after: must be longer than lock_after"),
         ("directory:\n  tls:\n    verify: maybe", "directory.tls.verify: expected true or false, got \"maybe\""),
         ("rosters:\n  encoding: latin1", "rosters.encoding: expected one of auto, utf-8"),
+        ("rosters:\n  encoding:\n    staff: latin1", "rosters.encoding.staff: expected one of auto, utf-8"),
+        ("rosters:\n  encoding:\n    unit: tcvn3", "rosters.encoding.unit: unknown key"),
         ("extra: 1", "extra: unknown key"),
     ])
     func located(change: String, expected: String) throws {

@@ -161,6 +161,19 @@ struct EncodingTests {
         #expect(try TextDecoder.decode(Array(french.utf8), declared: nil, file: "s.csv").text == french)
     }
 
+    @Test("random Vietnamese text in TCVN3 or VNI, opened as Western and saved as UTF-8, is repaired exactly",
+          arguments: [RosterEncoding.tcvn3, .vni])
+    func mojibakeRoundTrip(encoding: RosterEncoding) throws {
+        var rng = SeededRandom(seed: 11)
+        for _ in 0..<40 {
+            let text = (0..<30).map { _ in randomSyllableName(&rng) }.joined(separator: ";") + "\n"
+            let western = String(String.UnicodeScalarView(TextDecoder.encode(text, as: encoding).map { Unicode.Scalar(TextDecoder.windows1252($0))! }))
+            let d = try TextDecoder.decode(Array(western.utf8), declared: nil, file: "s.csv")
+            #expect(d.encoding == encoding && d.how.hasPrefix("repaired: "), "\(encoding): \(d.encoding) (\(d.how))")
+            #expect(d.text == text, "\(western.prefix(60)) → \(d.text.prefix(60))")
+        }
+    }
+
     @Test("TCVN3 keeps Windows-1252's curly quotes and dashes (Word's apostrophe in Ê Đê names)")
     func tcvn3Punctuation() throws {
         let text = "H’Hen Niê – “Phòng Tổng hợp” — Ặ Ị Ò Ỏ Õ Ó Ọ Ộ…"

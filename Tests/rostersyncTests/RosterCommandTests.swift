@@ -65,6 +65,53 @@ struct RosterCommandTests {
         #expect(out.stderr.contains("problems in the rosters; nothing was done"))
     }
 
+    @Test("each file's encoding is declared on its own: a UTF-8 unit roster beside a TCVN3 staff roster")
+    func encodingPerFile() throws {
+        func read(_ extra: [String]) throws -> (status: Int32, doc: [String: [[String: String]]], stderr: String) {
+            let out = try rostersync(["roster", "--units", samples + "/units.csv", "--format", "json"] + extra)
+            let doc = (try? JSONSerialization.jsonObject(with: Data(out.stdout.utf8))) as? [String: Any] ?? [:]
+            var lists: [String: [[String: String]]] = [:]
+            for key in ["units", "staff"] {
+                lists[key] = (doc[key] as? [[String: Any]] ?? []).map { $0.compactMapValues { $0 as? String } }
+            }
+            return (out.status, lists, out.stderr)
+        }
+        let utf8 = try read(["--staff", samples + "/staff.csv"])
+        #expect(utf8.status == 0 && utf8.doc["staff"]?.count == 300 && utf8.doc["units"]?.isEmpty == false)
+        let tcvn3 = samples + "/encodings/staff.tcvn3.csv"
+        // One name for both misreads the UTF-8 unit file.
+        let both = try read(["--staff", tcvn3, "--encoding", "tcvn3"])
+        #expect(both.doc["units"] != utf8.doc["units"])
+        let flag = try read(["--staff", tcvn3, "--staff-encoding", "tcvn3"])
+        #expect(flag.status == 0 && flag.doc == utf8.doc, "\(flag.stderr)")
+        // The same from the config; the file's own flag wins over --encoding.
+        let dir = NSTemporaryDirectory() + "rs-enc-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let config = dir + "/config.yaml"
+        try """
+            directory:
+              uris: [ldapi:///]
+              base: dc=cema,dc=gov,dc=vn
+              bind:
+                method: sasl-external
+            mail:
+              domain: cema.gov.vn
+            state_dir: \(dir)
+            rosters:
+              encoding:
+                units: utf-8
+                staff: tcvn3
+
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let cfg = try read(["--staff", tcvn3, "--config", config])
+        #expect(cfg.status == 0 && cfg.doc == utf8.doc, "\(cfg.stderr)")
+        let wins = try read(["--staff", tcvn3, "--encoding", "utf-8", "--staff-encoding", "tcvn3"])
+        #expect(wins.status == 0 && wins.doc == utf8.doc, "\(wins.stderr)")
+        let bad = try read(["--staff", tcvn3, "--units-encoding", "latin1"])
+        #expect(bad.status != 0 && bad.stderr.contains("--units-encoding latin1"), "\(bad.stderr)")
+    }
+
     @Test("a missing file, a bad --encoding and a wrong declared encoding are clear errors")
     func badInvocations() throws {
         var out = try rostersync(["roster", "--units", samples + "/units.csv", "--staff", "/nonexistent.csv"])

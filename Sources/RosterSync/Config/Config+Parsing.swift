@@ -262,12 +262,27 @@ private struct ConfigReader {
 
     func rosters(_ node: Node?) throws -> Config.Rosters {
         let k = "rosters"
-        guard let node else { return Config.Rosters(units: nil, staff: nil, encoding: "auto", unitColumns: [:], staffColumns: [:]) }
+        guard let node else {
+            return Config.Rosters(units: nil, staff: nil, unitsEncoding: "auto", staffEncoding: "auto", unitColumns: [:], staffColumns: [:])
+        }
         let m = try mapping(node, k, allowed: ["units", "staff", "encoding", "columns"])
-        let encoding = try string(m["encoding"], "\(k).encoding") ?? "auto"
         let known = ["auto", "utf-8", "utf-16", "cp1258", "tcvn3", "vni"]
-        guard known.contains(encoding.lowercased()) else {
-            throw error(m["encoding"], "\(k).encoding", "expected one of \(known.joined(separator: ", ")), got \"\(encoding)\"")
+        func encodingName(_ n: Node?, _ key: String) throws -> String {
+            let name = try string(n, key) ?? "auto"
+            guard known.contains(name.lowercased()) else {
+                throw error(n, key, "expected one of \(known.joined(separator: ", ")), got \"\(name)\"")
+            }
+            return name.lowercased()
+        }
+        // One name for both files, or one per file (`encoding: {units: tcvn3, staff: auto}`).
+        var unitsEncoding = "auto", staffEncoding = "auto"
+        if let e = m["encoding"], case .mapping = e {
+            let em = try mapping(e, "\(k).encoding", allowed: ["units", "staff"])
+            unitsEncoding = try encodingName(em["units"], "\(k).encoding.units")
+            staffEncoding = try encodingName(em["staff"], "\(k).encoding.staff")
+        } else {
+            unitsEncoding = try encodingName(m["encoding"], "\(k).encoding")
+            staffEncoding = unitsEncoding
         }
         var unitColumns: [String: [String]] = [:], staffColumns: [String: [String]] = [:]
         if let c = m["columns"] {
@@ -283,7 +298,7 @@ private struct ConfigReader {
         }
         return Config.Rosters(
             units: try string(m["units"], "\(k).units").map(path), staff: try string(m["staff"], "\(k).staff").map(path),
-            encoding: encoding.lowercased(), unitColumns: unitColumns, staffColumns: staffColumns)
+            unitsEncoding: unitsEncoding, staffEncoding: staffEncoding, unitColumns: unitColumns, staffColumns: staffColumns)
     }
 
     func safety(_ node: Node?) throws -> Config.Safety {

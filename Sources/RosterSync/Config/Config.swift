@@ -111,8 +111,10 @@ public struct Config: Sendable {
     public struct Rosters: Sendable {
         public var units: String?
         public var staff: String?
-        /// `auto` or one of utf-8, utf-16, cp1258, tcvn3, vni.
-        public var encoding: String
+        /// `auto` or one of utf-8, utf-16, cp1258, tcvn3, vni, for each file: the units file
+        /// often comes from another tool than the staff file.
+        public var unitsEncoding: String
+        public var staffEncoding: String
         /// Extra header names per field (`unit_code`, `employee_id`, …) for exports whose
         /// headers the built-in Vietnamese and English aliases do not know.
         public var unitColumns: [String: [String]]
