@@ -135,7 +135,9 @@ extension Frontend {
         try Frontend.failing(outcome: "nothing was done") { try state.markUnfinished(runId: runId, counts: allowed) }
         let applier = Applier(conn: conn, window: config.directory.window)
         let syncEach = Frontend.auditSyncEach
-        let fatal = applier.apply(plan.changes, operations: { i in Frontend.withPassword(plan.changes[i], credentials[i], hash: config.directory.passwordHash) }, sending: { indices, ops in
+        let fatal = applier.apply(plan.changes, operations: { i in
+            Frontend.withPassword(Frontend.separatingLive(plan.changes[i], conn: conn), credentials[i], hash: config.directory.passwordHash)
+        }, sending: { indices, ops in
             // What each change will leave, on record before its first write goes out: one
             // write(2) and one fsync per batch, so that even a crash of the machine leaves every
             // change slapd may have applied on record for the next run to settle. The final
@@ -282,17 +284,33 @@ extension Frontend {
         return head.map { "mã cán bộ \($0)" } ?? "(chưa rõ tên)"
     }
 
+    /// A unit mailbox's separation planned from the snapshot, its writes made again from the
+    /// unit's entry as it is now (with its password and lock, which plans never hold); the
+    /// planned writes if it cannot be read.
+    static func separatingLive(_ c: Change, conn: LDAPConnection) -> Change {
+        guard c.kind == .separateUnitMailbox,
+              let unit = try? conn.read(c.dn, attributes: ["*", "pwdReset", "pwdAccountLockedTime"]) else { return c }
+        let exists = ((try? conn.read(UnitMailbox.dn(of: c.dn), attributes: ["1.1"])) ?? nil) != nil
+        var live = c
+        live.operations = UnitMailbox.separation(
+            unit: c.dn, entry: unit.attributes.map { LDAPAttribute($0.key, $0.value) }.sorted { $0.name < $1.name }, mailboxExists: exists)
+        return live
+    }
+
     /// The change's writes with the initial password added, hashed in the server's scheme
-    /// (never cleartext): in the add of a new mailbox, or replacing the unit mailbox's password
-    /// on a handover; with `pwdReset` so that it must be changed at first use.
+    /// (never cleartext): in the add of a new mailbox (a person's or a unit's: the add with
+    /// `mail`), or replacing the unit mailbox's password on a handover; with `pwdReset` so that
+    /// it must be changed at first use.
     static func withPassword(_ c: Change, _ credential: Credential?, hash: Config.PasswordHash = .ssha) -> [PlannedOperation] {
         guard let credential else { return c.operations }
         let password = hash.hash(credential.password)
-        return c.operations.enumerated().map { i, op in
+        // A unit mailbox of rostersync 1.1 is its unit's entry: no write names its own entry.
+        let separate = c.operations.contains { UnitMailbox.isMailbox($0.dn) }
+        return c.operations.map { op in
             switch op {
-            case let .add(dn, attrs) where i == 0:
+            case let .add(dn, attrs) where attrs.contains(where: { $0.name.lowercased() == "mail" }):
                 return .add(dn: dn, attributes: attrs + [LDAPAttribute("userPassword", password), LDAPAttribute("pwdReset", "TRUE")])
-            case let .modify(dn, mods, assertion) where c.kind == .handoverUnitMailbox:
+            case let .modify(dn, mods, assertion) where c.kind == .handoverUnitMailbox && (UnitMailbox.isMailbox(dn) || !separate):
                 return .modify(dn: dn, modifications: mods + [.replace("userPassword", [password]), .replace("pwdReset", ["TRUE"])], assertion: assertion)
             default:
                 return op

@@ -66,7 +66,7 @@ struct ReportTests {
             unit("OLD", "cu", "Phòng cũ", head: nil),
             person("000777", "binhtv", "Trịnh Văn Bình", ou: "cu", unit: "OLD", title: "Chuyên viên"),
         ]
-        let snapshot = DirectorySnapshot(entries: entries, unitsBase: try DN(base))
+        let snapshot = DirectorySnapshot(entries: separatingUnitMailboxes(entries), unitsBase: try DN(base))
         let day = Day(parsing: asOf)!
         let plan = Planner.plan(PlannerInput(roster: roster, snapshot: snapshot, config: config, asOf: day, lastLogins: [:], directory: "ldapi:/// dc=cema,dc=gov,dc=vn"))
         return ReportInput(roster: roster, snapshot: snapshot, plan: plan, config: config, asOf: day)

@@ -106,7 +106,7 @@ struct BackupRestoreTests {
             // Both still exist, renamed or moved: restore leaves them alone instead of duplicating them.
             let restore = try rostersync(["restore", "--config", sc.config, run])
             #expect(restore.status == 4 && restore.stderr.contains("moved or renamed since"), "\(restore.stdout)\(restore.stderr)")
-            #expect(try s.tool("ldapsearch", ["-LLL", "-b", s.suffix, "(|(rsUnitCode=UB)(employeeNumber=000003))", "1.1"]).stdout.split(separator: "\n").filter { $0.hasPrefix("dn") }.count == 2)
+            #expect(try s.tool("ldapsearch", ["-LLL", "-b", s.suffix, "(|(&(objectClass=rsUnit)(rsUnitCode=UB))(employeeNumber=000003))", "1.1"]).stdout.split(separator: "\n").filter { $0.hasPrefix("dn") }.count == 2)
         }
     }
 

@@ -179,7 +179,8 @@ struct DurabilityTests {
             #expect(rerun.status == 0, "\(rerun.stderr)")
             #expect(try q2.plan(["--as-of", asOf]).status == 0)
             let newMail = try #require(((rename["attributes"] as? [[String: Any]])?.first { $0["name"] as? String == "mail" }?["new"] as? [String])?.first)
-            let entry = try s.tool("ldapsearch", ["-LLL", "-b", newDN, "-s", "base", "(objectClass=*)", "mail", "mailLocalAddress", "rsExpiringAlias"])
+            // The unit's mailbox, below the renamed unit, has its new address.
+            let entry = try s.tool("ldapsearch", ["-LLL", "-b", "cn=unit mailbox," + newDN, "-s", "base", "(objectClass=*)", "mail", "mailLocalAddress", "rsExpiringAlias"])
             #expect(entry.stdout.contains("mail: \(newMail)") && entry.stdout.contains("rsExpiringAlias:"), "\(entry.stdout)")
             let settled = Durability.audit(s).filter { $0["run"] as? String == "R-killed" && $0["seq"] as? Int == 0 && $0["result"] as? String != "pending" }
             #expect(settled.count == 1 && settled.first?["result"] as? String == "ok", "\(settled)")

@@ -25,12 +25,24 @@ public enum Backup {
         var seen = Set<String>()
         for c in changes {
             if c.kind.isDestructive {
-                if var d = try? DN(c.dn) {
-                    if let before = accountMoves[d.normalized] { d = before }
-                    for m in unitMoves.reversed() { if let r = d.rebased(from: m.new, to: m.old) { d = r } }
-                    if seen.insert(d.normalized).inserted { out.append((d.string, DN.depth(of: d.string), out.count)) }
-                } else if seen.insert(c.dn).inserted {
-                    out.append((c.dn, DN.depth(of: c.dn), out.count))
+                // The change's entry, and any other its writes change or delete (a unit's
+                // mailbox entry, locked or dissolved with its unit). A rename or move backs up
+                // the entry it moves (its subtree comes along).
+                var targets = [c.dn]
+                for op in c.operations where c.newDN == nil {
+                    switch op {
+                    case .modify, .delete: if op.dn != c.dn && !targets.contains(op.dn) { targets.append(op.dn) }
+                    case .add, .rename: break
+                    }
+                }
+                for target in targets {
+                    if var d = try? DN(target) {
+                        if let before = accountMoves[d.normalized] { d = before }
+                        for m in unitMoves.reversed() { if let r = d.rebased(from: m.new, to: m.old) { d = r } }
+                        if seen.insert(d.normalized).inserted { out.append((d.string, DN.depth(of: d.string), out.count)) }
+                    } else if seen.insert(target).inserted {
+                        out.append((target, DN.depth(of: target), out.count))
+                    }
                 }
             }
             guard let new = c.newDN.flatMap({ try? DN($0) }), let old = try? DN(c.dn) else { continue }

@@ -5,6 +5,8 @@ public enum ChangeKind: String, Sendable, CaseIterable, Codable, Comparable {
     case createUnit, updateUnit, renameUnit, moveUnit, dissolveUnit
     case createAccount, updateAccount, moveAccount, adoptAccount
     case disableAccount, enableAccount, deleteAccount, lockAccount, handoverUnitMailbox
+    /// A unit mailbox kept on its unit's entry (rostersync 1.1) moved to an entry of its own.
+    case separateUnitMailbox
     /// A folder the agent's own records need (the records of mailboxes deleted for disuse).
     case createContainer
     case orphan
@@ -20,7 +22,7 @@ public enum ChangeKind: String, Sendable, CaseIterable, Codable, Comparable {
         case .updateAccount, .enableAccount: 5
         case .createAccount: 6
         case .disableAccount, .lockAccount: 7
-        case .deleteAccount: 8
+        case .deleteAccount, .separateUnitMailbox: 8
         case .dissolveUnit: 9
         case .orphan: 10
         }
@@ -28,8 +30,11 @@ public enum ChangeKind: String, Sendable, CaseIterable, Codable, Comparable {
 
     public static func < (a: Self, b: Self) -> Bool { (a.phase, a.rawValue) < (b.phase, b.rawValue) }
 
-    /// Destructive kinds: their entries are backed up first and safety thresholds count them.
-    public var isDestructive: Bool { [.deleteAccount, .disableAccount, .lockAccount, .dissolveUnit, .renameUnit, .moveUnit, .moveAccount].contains(self) }
+    /// Destructive kinds: their entries are backed up first. (Safety thresholds count every
+    /// kind that writes but the one-off separation of unit mailboxes: see SafetyCheck.groups.)
+    public var isDestructive: Bool {
+        [.deleteAccount, .disableAccount, .lockAccount, .dissolveUnit, .renameUnit, .moveUnit, .moveAccount, .separateUnitMailbox].contains(self)
+    }
 }
 
 /// One attribute's values before and after a change.

@@ -48,6 +48,11 @@ public struct DirectorySnapshot: Sendable {
         for e in entries { add(IndexedEntry(e, names: Self.attributes), unitsBase: unitsBase) }
     }
 
+    /// Units by normalized DN, and unit mailboxes read before their unit: the two are joined
+    /// whatever order the server returns them in.
+    private var unitIndex: [String: Int] = [:]
+    private var mailboxesWaiting: [String: (dn: DN, entry: IndexedEntry)] = [:]
+
     /// Parents already parsed, by their text: a directory has a few thousand units and 100,000
     /// people, so most DNs need only their first RDN parsed.
     private var parents: [Substring: DN] = [:]
@@ -117,6 +122,12 @@ public struct DirectorySnapshot: Sendable {
             others.append(e.dn)
             return
         }
+        // A unit's mailbox (inetOrgPerson too): part of its unit, not a person.
+        if has("rsunitmailbox") {
+            let key = parent.normalized
+            if let i = unitIndex[key] { units[i].attach(mailbox: parent.child(rdn), entry: e) } else { mailboxesWaiting[key] = (parent.child(rdn), e) }
+            return
+        }
         // person and the standard classes below it (entries need not list superclasses).
         if has("inetorgperson") || has("person") || has("organizationalperson") || has("residentialperson") {
             accounts.append(DirectoryAccount(parent: parent, rdn: rdn, entry: e, managed: has("rsaccount")))
@@ -134,7 +145,11 @@ public struct DirectorySnapshot: Sendable {
             return
         }
         let dn = parent.child(rdn)
-        units.append(DirectoryUnit(dn: dn, entry: e, managed: has("rsunit")))
+        var unit = DirectoryUnit(dn: dn, entry: e, managed: has("rsunit"))
+        let key = dn.normalized
+        if let m = mailboxesWaiting.removeValue(forKey: key) { unit.attach(mailbox: m.dn, entry: m.entry) }
+        unitIndex[key] = units.count
+        units.append(unit)
     }
 }
 
@@ -185,6 +200,11 @@ public struct DirectoryUnit: Sendable {
     public var created: Day?
     public var stateSince: Day?
     public var lockExemptUntil: Day?
+    /// The unit mailbox's own entry (`cn=unit mailbox` below the unit), when it has one.
+    public var mailboxDN: DN?
+    /// The unit's entry itself holds mailbox attributes (`mail`…), as rostersync 1.1 kept
+    /// them: the next run moves them to the mailbox's entry.
+    public var mailboxOnUnitEntry = false
 
     public init(dn: DN, entry e: IndexedEntry, managed: Bool) {
         self.dn = dn
@@ -201,6 +221,24 @@ public struct DirectoryUnit: Sendable {
         self.created = e.day(.createTimestamp)
         self.stateSince = e.day(.rsStateSince)
         self.lockExemptUntil = e.day(.rsLockExemptUntil)
+        self.mailboxOnUnitEntry = mail != nil
+    }
+
+    /// Joins the unit mailbox's entry: its address, aliases, holder, lock and last login are
+    /// the unit's as the planner sees them (a dissolved unit's own state stands).
+    mutating func attach(mailbox dn: DN, entry e: IndexedEntry) {
+        mailboxDN = dn
+        mail = e.first(.mail)?.lowercased()
+        owner = e.first(.owner)
+        aliases = e[.mailLocalAddress].map { $0.lowercased() }
+        expiringAliases = Array(e[.rsExpiringAlias])
+        // The unit's entry keeps the logins of the time it was the mailbox's login.
+        lastLogin = Day.later(lastLogin, e.lastLogin)
+        lockExemptUntil = e.day(.rsLockExemptUntil)
+        if state == .active {
+            state = e.first(.rsState).flatMap { EntryState(rawValue: $0.lowercased()) } ?? .active
+            if state != .active { stateSince = e.day(.rsStateSince) }
+        }
     }
 }
 

@@ -11,7 +11,7 @@ extension Plan {
         func marker(_ k: ChangeKind) -> String {
             switch k {
             case .createContainer, .createUnit, .createAccount, .adoptAccount, .enableAccount: paint("+", "32")
-            case .updateUnit, .updateAccount, .handoverUnitMailbox: paint("~", "33")
+            case .updateUnit, .updateAccount, .handoverUnitMailbox, .separateUnitMailbox: paint("~", "33")
             case .renameUnit, .moveUnit, .moveAccount: paint(">", "36")
             case .disableAccount, .lockAccount, .deleteAccount, .dissolveUnit: paint("-", "31")
             case .orphan: paint("?", "35")

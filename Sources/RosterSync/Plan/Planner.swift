@@ -973,6 +973,59 @@ private struct PlanBuilder {
         }
         planOwners()
         planDissolutions()
+        planMailboxSeparation()
+    }
+
+    /// Units whose mailbox is still on the unit's own entry (rostersync 1.1) and has no entry
+    /// of its own: this run writes to them as before, then moves the mailbox to its entry.
+    var unitsWithMailboxOnEntry: Set<String> {
+        var codes = Set<String>()
+        for d in input.snapshot.units where d.managed && d.mailboxOnUnitEntry && d.mailboxDN == nil {
+            if let code = d.code { codes.insert(code) }
+        }
+        for u in input.roster.units where u.directoryEntry(dirUnitByCode).map({ $0.mailboxOnUnitEntry && $0.mailboxDN == nil }) ?? false {
+            codes.insert(u.code)
+        }
+        return codes
+    }
+
+    /// Every managed unit whose entry still holds its mailbox gets it moved to an entry of its
+    /// own, last, so that the run's other writes find it where they were planned; a unit
+    /// dissolved in this run is left as it is.
+    mutating func planMailboxSeparation() {
+        let dissolved = Set(changes.lazy.filter { $0.kind == .dissolveUnit }.compactMap(\.unitCode))
+        for d in input.snapshot.units where d.managed && d.mailboxOnUnitEntry && !isProtected(d.dn) {
+            guard let code = d.code, !dissolved.contains(code) else { continue }
+            let dn = effective(d.dn).string
+            var entry = [
+                LDAPAttribute("rsUnitCode", code), LDAPAttribute("rsState", d.state.rawValue),
+                LDAPAttribute("displayName", d.name ?? ""),
+            ]
+            if let mail = d.mail { entry.append(LDAPAttribute("mail", mail)) }
+            if !d.aliases.isEmpty { entry.append(LDAPAttribute("mailLocalAddress", d.aliases)) }
+            if !d.expiringAliases.isEmpty { entry.append(LDAPAttribute("rsExpiringAlias", d.expiringAliases)) }
+            if let owner = d.owner { entry.append(LDAPAttribute("owner", owner)) }
+            add(Change(
+                kind: .separateUnitMailbox, dn: dn, unitCode: code, groupUnit: code, subject: unitLabel(code),
+                reason: "the unit mailbox \(d.mail ?? "") moves to an entry of its own, \(UnitMailbox.dn(of: dn)), "
+                    + "with its address, aliases, holder, password and lock, so that mail servers' usual filters find it",
+                operations: UnitMailbox.separation(unit: dn, entry: entry, mailboxExists: d.mailboxDN != nil)),
+                pending: false, due: nil)
+        }
+        // A unit whose mailbox has no entry at all (a run stopped between a new unit's two
+        // adds): its mailbox is made, with a new initial password, as for a new unit.
+        for u in input.roster.units where u.status == .active && !pendingUnits.contains(u.code) {
+            guard let d = u.directoryEntry(dirUnitByCode), d.managed, d.mailboxDN == nil, !d.mailboxOnUnitEntry, d.state == .active,
+                  let dn = unitDN[u.code], let local = dn.rdn?.value,
+                  case let .add(mailboxDN, attributes)? = UnitMailbox.adds(unit: dn, attributes: unitAttributes(u, local: local)).dropFirst().first
+            else { continue }
+            add(Change(
+                kind: .createUnit, dn: dn.string, unitCode: u.code, groupUnit: u.code, subject: unitLabel(u.code),
+                reason: "the unit mailbox \(address(local)) has no entry (a run stopped between the unit and its mailbox): made now",
+                attributes: attributes.map { AttributeChange($0.name, old: [], new: $0.values.map { String(decoding: $0, as: UTF8.self) }) },
+                operations: [.add(dn: mailboxDN, attributes: attributes)]),
+                pending: false, due: nil)
+        }
     }
 
     /// New ids that look like existing accounts renumbered: a creation whose person has the
@@ -1014,7 +1067,10 @@ private struct PlanBuilder {
             if a != b { return a.rawValue < b.rawValue }
             return dns[i] < dns[j]
         }
-        let ordered = order.map { kept[$0] }
+        // Writes to a unit go to the entry that holds each attribute: the unit's or its
+        // mailbox's (not yet for a unit whose mailbox this run separates).
+        let notYet = unitsWithMailboxOnEntry
+        let ordered = order.map { i in kept[i].unitCode.map(notYet.contains) ?? false ? kept[i] : UnitMailbox.route(kept[i]) }
         let later = scheduled.filter(keep).sorted { ($0.due ?? asOf, $0.kind.rawValue, $0.dn) < ($1.due ?? asOf, $1.kind.rawValue, $1.dn) }
         var plan = Plan(
             asOf: asOf, directory: input.directory, inputs: [:], changes: ordered, scheduled: later,

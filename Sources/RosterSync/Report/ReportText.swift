@@ -153,6 +153,7 @@ public enum Words {
         case .deleteAccount: "Xoá hộp thư (đã sao lưu trước)"
         case .lockAccount: "Tạm khoá hộp thư không được sử dụng"
         case .handoverUnitMailbox: "Bàn giao hộp thư đơn vị cho trưởng đơn vị mới"
+        case .separateUnitMailbox: "Tách hộp thư đơn vị thành mục riêng (giữ nguyên địa chỉ và mật khẩu)"
         case .createContainer: "Tạo thư mục lưu hồ sơ của hệ thống"
         case .orphan: "Mục không có trong danh sách (chỉ báo cáo, không thay đổi)"
         }
