@@ -124,11 +124,14 @@ struct ServerChecks {
     let people: Int?
     let probe: Bool
 
-    /// Bytes of back-mdb's map one managed entry takes, measured: a stock Debian slapd 2.5
-    /// set up by deploy/slapd/setup (indexes rsUnitCode, employeeNumber, mail,
-    /// mailLocalAddress, uid, cn, objectClass eq), durable writes, after an initial sync;
-    /// data.mdb's size divided by the entries. See BYTES_PER_ENTRY_MEASURED below.
-    static let bytesPerEntry = 3000
+    /// Bytes of back-mdb's map one directory entry takes, measured: a stock Debian slapd
+    /// 2.5.13 set up by deploy/slapd/setup, durable writes, after the initial sync of
+    /// `roster-gen --staff 5000 --seed 7` (66 units): data.mdb grew from 81,920 to 8,531,968
+    /// bytes for 4,863 entries, 1,737 bytes each (free pages included), rounded up here. The
+    /// check asks for twice that per roster row: a pair's entryCSN/entryUUID indexes and
+    /// syncprov, mdb's copy-on-write pages and growth (the 10 MiB default held ~4,000 people
+    /// on the dev server, ~2,600 bytes each).
+    static let bytesPerEntry = 1_800
     /// back-mdb's olcDbMaxSize when none is set.
     static let defaultMaxSize = 10_485_760
 
