@@ -269,6 +269,60 @@ public func withPair<R>(nosync: Bool = true, _ body: (Slapd, Slapd) throws -> R)
     return try body(pair.a, pair.b)
 }
 
+/// Stock servers: what Debian's slapd postinst makes (`slapd-dev stock`: its own
+/// slapd.init.ldif, mdb for the suffix, core/cosine/nis/inetorgperson, Debian's ACLs, no
+/// rostersync schema, no ppolicy, no last-bind tracking), the starting point of
+/// `deploy/slapd/setup`. Root over ldapi manages cn=config and only reads the data.
+extension Slapd {
+    public static func startStock(nosync: Bool = true, suffix: String = "dc=cema,dc=gov,dc=vn") throws -> Slapd {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/slapd") else {
+            throw HarnessError("slapd is not installed: run `apt-get install -y slapd ldap-utils` (or `make deps`)")
+        }
+        var template = Array("/tmp/rs-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw HarnessError("mkdtemp failed") }
+        let dir = String(cString: made)
+        var args = ["stock", dir, "--suffix", suffix]
+        if nosync { args.append("--nosync") }
+        let out = try run(script, args)
+        guard out.status == 0 else {
+            _ = try? run(script, ["stop", dir, "--purge"])
+            throw HarnessError("slapd-dev stock failed (\(out.status)): \(out.stderr)\(out.stdout)")
+        }
+        return Slapd(dir: dir, suffix: suffix)
+    }
+}
+
+extension SlapdPair {
+    /// Two stock providers replicating both ways (`slapd-dev pair --stock`).
+    public static func startStock(nosync: Bool = true, suffix: String = "dc=cema,dc=gov,dc=vn") throws -> SlapdPair {
+        var template = Array("/tmp/rs-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw HarnessError("mkdtemp failed") }
+        let dir = String(cString: made)
+        var args = ["pair", dir, "--suffix", suffix, "--stock"]
+        if nosync { args.append("--nosync") }
+        let out = try Slapd.run(Slapd.script, args)
+        guard out.status == 0 else {
+            _ = try? Slapd.run(Slapd.script, ["stop", dir, "--purge"])
+            throw HarnessError("slapd-dev pair --stock failed (\(out.status)): \(out.stderr)\(out.stdout)")
+        }
+        return SlapdPair(dir: dir, a: Slapd(dir: dir + "/a", suffix: suffix), b: Slapd(dir: dir + "/b", suffix: suffix))
+    }
+}
+
+/// Starts a stock slapd, runs `body`, and stops and removes the server whatever happens.
+public func withStockSlapd<R>(nosync: Bool = true, _ body: (Slapd) throws -> R) throws -> R {
+    let server = try Slapd.startStock(nosync: nosync)
+    defer { server.destroy() }
+    return try body(server)
+}
+
+/// Starts a pair of stock providers, runs `body`, and stops and removes both whatever happens.
+public func withStockPair<R>(nosync: Bool = true, _ body: (Slapd, Slapd) throws -> R) throws -> R {
+    let pair = try SlapdPair.startStock(nosync: nosync)
+    defer { pair.destroy() }
+    return try body(pair.a, pair.b)
+}
+
 public struct HarnessError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }

@@ -111,6 +111,65 @@ struct CheckCommandTests {
         }
     }
 
+    @Test("last-login tracking: the lastbind overlay (authTimestamp) passes like olcLastBind; neither fails naming the fix")
+    func lastBindOverlay() throws {
+        try withSlapd { s in
+            let db = "olcDatabase={1}mdb,cn=config"
+            let overlay = """
+                dn: \(db)
+                changetype: modify
+                delete: olcLastBind
+
+                dn: cn=module{0},cn=config
+                changetype: modify
+                add: olcModuleLoad
+                olcModuleLoad: lastbind
+
+                dn: olcOverlay=lastbind,\(db)
+                changetype: add
+                objectClass: olcOverlayConfig
+                objectClass: olcLastBindConfig
+                olcOverlay: lastbind
+                olcLastBindPrecision: 3600
+
+                """
+            let loaded = try s.tool("ldapmodify", [], stdin: overlay)
+            #expect(loaded.status == 0, "\(loaded.stderr)")
+            var out = try rostersync(["check", "--config", try writeConfig(s)])
+            #expect(out.status == 0, "\(out.stdout)")
+            #expect(out.stdout.contains("ok    last bind   lastbind overlay: successful logins are recorded in authTimestamp (at most every 3600 s)"), "\(out.stdout)")
+            let removed = try s.tool("ldapdelete", ["olcOverlay={2}lastbind,\(db)"])
+            #expect(removed.status == 0, "\(removed.stderr)")
+            out = try rostersync(["check", "--config", try writeConfig(s)])
+            #expect(out.status == 1)
+            #expect(out.stdout.contains("FAIL  last bind   no last-login tracking on \(s.suffix)") && out.stdout.contains("run: deploy/slapd/setup \(s.ldapiURI)"), "\(out.stdout)")
+        }
+    }
+
+    @Test("the write test: an identity that may only read fails it, naming the step; --read-only skips it")
+    func writeProbe() throws {
+        try withSlapd { s in
+            // A service DN the dev ACLs let read everything and write nothing but itself.
+            let reader = "dn: cn=reader,ou=services,\(s.suffix)\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: reader\nuserPassword: reader-secret-1\n"
+            #expect(try s.tool("ldapadd", [], stdin: reader).status == 0)
+            let secret = s.dir + "/reader.secret"
+            try "reader-secret-1\n".write(toFile: secret, atomically: true, encoding: .utf8)
+            chmod(secret, 0o600)
+            let config = try writeConfig(s, uris: [s.ldapURI], bind: "method: simple\ndn: cn=reader,ou=services,\(s.suffix)\npassword_file: \(secret)")
+            var out = try rostersync(["check", "--config", config])
+            #expect(out.status == 1)
+            #expect(out.stdout.contains("FAIL  write       the bind identity cannot add under ou=units,\(s.suffix) as sync does: ")
+                    && out.stdout.contains("insufficientAccessRights (50)"), "\(out.stdout)")
+            out = try rostersync(["check", "--config", config, "--read-only"])
+            #expect(out.stdout.contains("warn  write       not tested (--read-only)"), "\(out.stdout)")
+            // The admin may: the probe entry is added, changed, renamed and deleted, and gone.
+            out = try rostersync(["check", "--config", try writeConfig(s)])
+            #expect(out.status == 0 && out.stdout.contains("ok    write"), "\(out.stdout)")
+            let left = try s.tool("ldapsearch", ["-LLL", "-b", "ou=units,\(s.suffix)", "(cn=rostersync-check-probe*)", "dn"])
+            #expect(left.stdout.isEmpty, "\(left.stdout)")
+        }
+    }
+
     @Test("--help and --version answer without a config")
     func help() throws {
         let out = try rostersync(["--help"])
