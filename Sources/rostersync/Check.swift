@@ -108,9 +108,10 @@ struct Check: ParsableCommand {
     /// (or with rosters that do not read: `rostersync roster` says why).
     static func rosterSize(_ config: Config) -> Int? {
         guard let units = config.rosters.units, let staff = config.rosters.staff else { return nil }
-        let encoding = config.rosters.encoding == "auto" ? nil : RosterEncoding(name: config.rosters.encoding)
         let parser = RosterParser(unitColumns: config.rosters.unitColumns, staffColumns: config.rosters.staffColumns, domain: config.mail.domain)
-        guard let loaded = try? Frontend.loadRoster(units: units, staff: staff, encoding: encoding, parser: parser) else { return nil }
+        guard let loaded = try? Frontend.loadRoster(
+            units: units, staff: staff, unitsEncoding: RosterEncoding(name: config.rosters.unitsEncoding),
+            staffEncoding: RosterEncoding(name: config.rosters.staffEncoding), parser: parser) else { return nil }
         return loaded.roster.units.count + loaded.roster.staff.count
     }
 }
@@ -160,14 +161,14 @@ struct ServerChecks {
         do {
             let schema = try conn.read("cn=Subschema", attributes: ["objectClasses", "attributeTypes"])
             let classes = schema?.strings("objectClasses") ?? []
-            let needed = ["rsAccount", "rsUnit", "rsClosedMailbox"]
+            let needed = ["rsAccount", "rsUnit", "rsUnitMailbox", "rsClosedMailbox"]
             let missing = needed.filter { name in !classes.contains { $0.contains("NAME '\(name)'") } }
             let hasMailLocal = (schema?.strings("attributeTypes") ?? []).contains { $0.contains("'mailLocalAddress'") }
             if missing.isEmpty && hasMailLocal {
-                report(true, "schema", "\(tag)rostersync schema present (rsAccount, rsUnit, rsClosedMailbox; misc's mailLocalAddress)")
+                report(true, "schema", "\(tag)rostersync schema present (rsAccount, rsUnit, rsUnitMailbox, rsClosedMailbox; misc's mailLocalAddress)")
             } else {
                 let what = (missing + (hasMailLocal ? [] : ["mailLocalAddress (misc.schema)"])).joined(separator: ", ")
-                let update = missing == ["rsClosedMailbox"]
+                let update = !missing.isEmpty && missing.allSatisfy(["rsClosedMailbox", "rsUnitMailbox"].contains)
                     ? " (a server with the schema of an earlier version: setup, like `schema/update-schema`, adds what it lacks)" : ""
                 report(false, "schema", "\(tag)missing \(what): \(fix)\(update)")
             }

@@ -108,7 +108,7 @@ struct SlapdSetupTests {
             let cases: [(name: String, ldif: String, line: String, fails: Bool)] = [
                 // slapd 2.5 cannot delete a schema entry; emptied of its classes it is a server
                 // loaded with an older schema, which setup completes (update-schema's way).
-                ("schema missing", "dn: \(schemaDN)\nchangetype: modify\ndelete: olcObjectClasses\n", "FAIL  schema      missing rsAccount, rsUnit, rsClosedMailbox: \(fix)", true),
+                ("schema missing", "dn: \(schemaDN)\nchangetype: modify\ndelete: olcObjectClasses\n", "FAIL  schema      missing rsAccount, rsUnit, rsUnitMailbox, rsClosedMailbox: \(fix)", true),
                 ("index missing", "dn: \(db)\nchangetype: modify\ndelete: olcDbIndex\nolcDbIndex: rsUnitCode eq\n", "FAIL  index       no equality index on rsUnitCode", true),
                 ("units base missing", "dn: ou=units,\(s.suffix)\nchangetype: delete\n", "FAIL  units       ou=units,\(s.suffix) does not exist: \(fix)", true),
                 ("pwdLockout off", "dn: \(policy)\nchangetype: modify\nreplace: pwdLockout\npwdLockout: FALSE\n", "FAIL  ppolicy     default policy \(policy) needs pwdLockout: TRUE", true),
