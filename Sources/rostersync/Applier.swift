@@ -17,6 +17,9 @@ import RosterSync
 struct Applier {
     let conn: LDAPConnection
     let window: Int
+    /// Why the run must stop sending (its directory lease was taken by another run), checked
+    /// before each slice: what was sent is answered and reported, the rest is not attempted.
+    var stop: () -> String? = { nil }
 
     /// Changes whose operations are built and sent together (a few windows' worth is enough
     /// to keep slapd busy).
@@ -51,6 +54,13 @@ struct Applier {
             // a time, not for all 100,000 adds of an initial load at once (peak memory).
             var sliceStart = start
             while sliceStart < end {
+                if let why = stop() {
+                    let lost = LDAPError(code: .other, message: "not attempted: \(why)", operation: "write", dn: nil)
+                    for i in sliceStart..<changes.count {
+                        report(i, .failed(LDAPError(code: .other, message: "not attempted: \(why)", operation: changes[i].kind.rawValue, dn: changes[i].dn)))
+                    }
+                    return lost
+                }
                 let sliceEnd = min(end, sliceStart + Self.slice)
                 if let fatal = applyStage(Array(sliceStart..<sliceEnd), operations: operations, window: phase == 0 ? 1 : window, sending: sending, report: report) {
                     for i in sliceEnd..<changes.count {

@@ -60,7 +60,7 @@ struct ApplyCommand: ParsableCommand {
         // since), is refused before any write rather than failing change by change.
         try Frontend.failing(outcome: "nothing was done") { try Self.refuseIfStale(plan, planFile: planFile, config: config, configPath: options.config) }
         try Frontend.execute(plan, config: config, state: state, actor: Frontend.actor(force: force, reason: reason) + ", plan \(planFile)",
-                             runId: runId, force: force, started: started)
+                             runId: runId, force: force, started: started, lease: run.lease)
     }
 
     /// Plans again from the saved plan's rosters and day; refuses when some of its changes are

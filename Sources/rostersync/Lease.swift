@@ -68,7 +68,9 @@ final class DirectoryLease: Sendable {
         let credentials = try Frontend.credentials(config)
         let conn = try LDAPConnection.connect(options, credentials: credentials)
         defer { conn.close() }
-        let ttl = max(120, 4 * config.directory.operationTimeout)
+        // ROSTERSYNC_LEASE_TTL (seconds, at least 2) is for tests that lose a lease mid-run.
+        let ttl = ProcessInfo.processInfo.environment["ROSTERSYNC_LEASE_TTL"].flatMap(Double.init).map { max(2, $0) }
+            ?? max(120, 4 * config.directory.operationTimeout)
         let holder = "run \(runId) on host \(hostname()), pid \(getpid())"
         var dn = "\(rdn),\(config.directory.unitsBase.string)"
         for _ in 0..<5 {

@@ -89,25 +89,27 @@ extension StateFolder {
             for u in units { dropFromNotice(marker.noticeDir + "/" + Self.noticeFileName(u), invalid) }
         }
         if !validAddresses.isEmpty {
-            // Older notices lose what this one replaces, then the index says where each is.
+            // Older notices lose what this one replaces. The index only grows: a line per
+            // password handed out, a later line for an address overriding an earlier one, so a
+            // run looks up only its own addresses and appends only its own lines.
             let indexFile = path + "/notices.tsv"
-            var index: [String: (run: String, unit: String)] = [:]
-            if let text = try? String(contentsOfFile: indexFile, encoding: .utf8) {
-                for line in text.split(separator: "\n") {
-                    let f = line.split(separator: "\t", omittingEmptySubsequences: false)
-                    if f.count == 3 { index[String(f[0])] = (String(f[1]), String(f[2])) }
+            let mine = Dictionary(marker.credentials.filter { valid.contains($0.seq) }.map { ($0.address, $0.unit) }, uniquingKeysWith: { _, b in b })
+            var holder: [String: (run: String, unit: String)] = [:]
+            if let data = FileManager.default.contents(atPath: indexFile) {
+                for line in data.split(separator: UInt8(ascii: "\n")) {
+                    let f = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
+                    guard f.count == 3 else { continue }
+                    let address = String(decoding: f[0], as: UTF8.self)
+                    if mine[address] != nil { holder[address] = (String(decoding: f[1], as: UTF8.self), String(decoding: f[2], as: UTF8.self)) }
                 }
             }
             var drops: [String: Set<String>] = [:]  // notice file → addresses
-            for c in marker.credentials where valid.contains(c.seq) {
-                if let old = index[c.address], old.run != marker.run {
-                    drops[path + "/notices/" + old.run + "/" + Self.noticeFileName(old.unit), default: []].insert(c.address)
-                }
-                index[c.address] = (marker.run, c.unit)
+            for (address, old) in holder where old.run != marker.run {
+                drops[path + "/notices/" + old.run + "/" + Self.noticeFileName(old.unit), default: []].insert(address)
             }
             for (file, addresses) in drops { dropFromNotice(file, addresses) }
-            let text = index.sorted { $0.key < $1.key }.map { "\($0.key)\t\($0.value.run)\t\($0.value.unit)\n" }.joined()
-            try? Self.write(indexFile, Data(text.utf8), mode: 0o600)
+            let lines = mine.sorted { $0.key < $1.key }.map { "\($0.key)\t\(marker.run)\t\($0.value)\n" }.joined()
+            Self.append(indexFile, Data(lines.utf8))
         }
         if validAddresses.isEmpty { rmdir(marker.noticeDir) }
         unlink(runsDir + "/\(marker.run).json")

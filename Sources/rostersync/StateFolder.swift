@@ -10,6 +10,7 @@ import RosterSync
 ///     state_dir/backups/RUN/entries.ldif   what destructive changes touched, for ldapadd
 ///     state_dir/notices/RUN/UNIT.txt       initial passwords for the units' notices
 ///     state_dir/notices.tsv                address → the run whose notice holds its password
+///                                          (appended; a later line for an address wins)
 ///     state_dir/runs/RUN.json              a run not settled yet (killed, or answers lost)
 ///     state_dir/metrics/rostersync.prom    for node_exporter's textfile collector
 ///
@@ -47,6 +48,23 @@ struct StateFolder {
     }
 
     /// Writes a file whole (a temporary file renamed over it), with exactly `mode`.
+    /// Appends to a state file (mode 0600 when made), synced to disk. A failure is logged:
+    /// the file is an index the next run reads again.
+    static func append(_ path: String, _ data: Data) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        guard fd >= 0 else { Log.logger.error("\(path): \(String(cString: strerror(errno)))"); return }
+        defer { close(fd) }
+        data.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+                if n <= 0 { if n < 0 && errno == EINTR { continue }; Log.logger.error("\(path): \(String(cString: strerror(errno)))"); return }
+                done += n
+            }
+        }
+        fsync(fd)
+    }
+
     static func write(_ path: String, _ data: Data, mode: mode_t = 0o600, durable: Bool = true) throws {
         let tmp = path + ".tmp-\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o600)

@@ -68,14 +68,17 @@ struct SyncCommand: ParsableCommand {
             state.writeMetrics(started: started, result: "error", outcomes: [:])
             throw error
         }
-        try Frontend.execute(plan, config: config, state: state, actor: actor, runId: runId, force: force, started: started, timings: timings)
+        try Frontend.execute(plan, config: config, state: state, actor: actor, runId: runId, force: force, started: started, timings: timings, lease: run.lease)
     }
 }
 
 extension Frontend {
     /// Checks the thresholds, backs up, applies, audits and reports a plan: the common end of
     /// `sync` and `apply`.
-    static func execute(_ plan: Plan, config: Config, state: StateFolder, actor: String, runId: String, force: Bool, started: Date, timings: Bool = false) throws {
+    static func execute(
+        _ plan: Plan, config: Config, state: StateFolder, actor: String, runId: String, force: Bool, started: Date, timings: Bool = false,
+        lease: DirectoryLease? = nil
+    ) throws {
         var plan = plan
         var stopwatch = Stopwatch(enabled: timings)
         func lap(_ what: String) { stopwatch.lap(what) }
@@ -133,7 +136,8 @@ extension Frontend {
         // Until this run reaches its end, what it was let through carries over to the next.
         let allowed = plan.counts.merging(unfinished?.counts ?? [:], uniquingKeysWith: max)
         try Frontend.failing(outcome: "nothing was done") { try state.markUnfinished(runId: runId, counts: allowed) }
-        let applier = Applier(conn: conn, window: config.directory.window)
+        var applier = Applier(conn: conn, window: config.directory.window)
+        applier.stop = { lease?.lost.map { "\($0): this run stopped sending" } }
         let syncEach = Frontend.auditSyncEach
         let fatal = applier.apply(plan.changes, operations: { i in
             Frontend.withPassword(Frontend.separatingLive(plan.changes[i], conn: conn), credentials[i], hash: config.directory.passwordHash)
@@ -190,7 +194,9 @@ extension Frontend {
         let where_ = kept.isEmpty ? "" : "; initial passwords in \(noticeDir) (mode 0600)"
         log.notice("\(applied) change\(applied == 1 ? "" : "s") applied, \(failures) failed\(unknown > 0 ? ", \(unknown) unknown" : "")\(where_)")
         lap("notices, audit and metrics")
-        if let fatal {
+        if let fatal, let lost = lease?.lost {
+            log.error("rostersync: \(lost) (\(fatal.code.text)): this run stopped before its end; the run that holds the lease, or the next, finishes the work")
+        } else if let fatal {
             log.error("rostersync: the connection was lost (\(fatal)); the next run finishes the work")
         } else {
             state.clearUnfinished()

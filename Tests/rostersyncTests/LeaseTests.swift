@@ -137,4 +137,43 @@ struct PairLeaseTests {
             #expect(accountCount(a) == 0)
         }
     }
+
+    @Test("a run frozen past its lease, which another run then took: on waking it stops sending, the rest not attempted; the next run finishes")
+    func leaseLostMidRun() throws {
+        try withSlapd { s in
+            let dir = s.dir + "/rosters"
+            let gen = try Slapd.run(rosterGenBinary, ["--staff", "5000", "--out", dir])
+            try #require(gen.status == 0, "\(gen.stderr)")
+            let config = try writeConfig(s, extra: "rosters:\n  units: \(dir)/units.csv\n  staff: \(dir)/staff.csv\n")
+            let run = try BackgroundRun(["sync", "--config", config], in: s.dir, environment: ["ROSTERSYNC_LEASE_TTL": "2"])
+            var seen = 0
+            for _ in 0..<1500 {
+                seen = accountCount(s)
+                if seen > 200 { break }
+                usleep(10_000)
+            }
+            kill(run.pid, SIGSTOP)
+            usleep(3_000_000)  // its 2-second lease lapses
+            // Another run takes the lapsed lease over, as one on another host would.
+            let other = "held by rostersync run 20261206-120000-88 on host mail2.cema.gov.vn, pid 88, until \(LeaseTests.iso(600))"
+            let take = try s.tool("ldapmodify", [], stdin: "dn: cn=rostersync-lease,ou=units,\(s.suffix)\nchangetype: modify\nreplace: description\ndescription: \(other)\n")
+            #expect(take.status == 0, "\(take.stderr)")
+            kill(run.pid, SIGCONT)
+            let out = run.wait()
+            #expect(seen > 200 && seen < 2000, "frozen during the first slice: \(seen) accounts")
+            #expect(out.status == 4, "\(out.stderr.suffix(600))")
+            #expect(out.stderr.contains("was taken by another run") && out.stderr.contains("stopped before its end"), "\(out.stderr.suffix(600))")
+            let stopped = accountCount(s)
+            #expect(stopped < 4500, "nothing sent after the lease was lost: \(stopped) accounts")
+            #expect((out.stdout + out.stderr).contains("not attempted: the lease"), "\(out.stderr.suffix(300))")
+            #expect(LeaseTests().lease(s).contains("mail2.cema.gov.vn"), "the other run's lease is left alone")
+            // The other run ends (its lease goes); the next run finishes the work.
+            #expect(try s.tool("ldapdelete", ["cn=rostersync-lease,ou=units,\(s.suffix)"]).status == 0)
+            let rerun = try rostersync(["sync", "--config", config])
+            #expect(rerun.status == 0, "\(rerun.stderr.suffix(600))")
+            #expect(accountCount(s) > stopped)
+            let plan = try rostersync(["plan", "--config", config])
+            #expect(plan.status == 0 && plan.stdout.contains("0 changes;"), "\(plan.stdout.suffix(300))")
+        }
+    }
 }

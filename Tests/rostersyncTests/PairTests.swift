@@ -9,7 +9,7 @@ struct BackgroundRun {
     let out: String
     let err: String
 
-    init(_ args: [String], in dir: String) throws {
+    init(_ args: [String], in dir: String, environment extra: [String: String] = [:]) throws {
         out = dir + "/bg-\(UUID().uuidString.prefix(6)).out"
         err = out.replacingOccurrences(of: ".out", with: ".err")
         var actions = posix_spawn_file_actions_t()
@@ -21,7 +21,11 @@ struct BackgroundRun {
         let argv: [UnsafeMutablePointer<CChar>?] = ([rostersyncBinary] + args).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, rostersyncBinary, &actions, nil, argv, environ)
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in extra { env[k] = v }
+        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
+        let rc = posix_spawn(&pid, rostersyncBinary, &actions, nil, argv, envp)
         guard rc == 0 else { throw HarnessError("cannot start rostersync: \(rc)") }
         self.pid = pid
     }
