@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 
-/// The live line `sync`, `apply` and `restore` keep on a terminal while they write (a first
+/// The live line `sync` and `apply` keep on a terminal while they write (a first
 /// sync of 100,000 people takes a minute and a half): changes done of the total, failures and
 /// the time left, on standard error, redrawn at most ten times a second.
 ///
