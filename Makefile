@@ -5,7 +5,7 @@ APT_PACKAGES := slapd ldap-utils libldap2-dev libsasl2-dev zlib1g-dev bc time op
 DEMO_DIR ?= /tmp/rs-demo
 SWIFT_FLAGS ?=
 
-.PHONY: deps build test test-asan soak killsoak demo demo-stop bench bench-pipeline clean
+.PHONY: deps build test test-asan soak killsoak demo demo-stop bench bench-pipeline clean deb install test-deb-install
 
 ## deps: install slapd, the OpenLDAP tools and libldap's headers (Debian), if missing
 deps:
@@ -62,6 +62,28 @@ bench: deps
 ## bench-pipeline: LDAPClient's pipelined adds beside ldapadd (N=5000 REPS=3)
 bench-pipeline: deps
 	scripts/bench-pipeline
+
+## deb: dist/rostersync_VERSION-1_amd64.deb for Debian 12: static Swift runtime, systemd units
+##      and timers, sysusers/tmpfiles, man pages, completions (packaging/build-deb)
+DEB_APT_PACKAGES := patchelf binutils systemd
+deb: deps
+	@missing=""; for p in $(DEB_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq $$missing; fi
+	packaging/build-deb
+
+## install: the same files under $(DESTDIR)$(PREFIX), for systems without the package
+##          make install [PREFIX=/usr/local] [DESTDIR=/tmp/stage]
+PREFIX ?= /usr/local
+DESTDIR ?=
+install: deps
+	@command -v patchelf >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq patchelf; }
+	packaging/install "$(DESTDIR)" "$(PREFIX)"
+
+## test-deb-install: the package installed with apt into a Debian 12 debootstrap, then
+##                   --version, check and sync there against a dev slapd (scripts/test-deb-install)
+test-deb-install: deb
+	@command -v debootstrap >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq debootstrap; }
+	scripts/test-deb-install "$$(ls -t dist/rostersync_*_amd64.deb | head -1)"
 
 clean:
 	rm -rf .build .build-asan

@@ -60,7 +60,11 @@ let package = Package(
             swiftSettings: strict
         ),
         // Realistic, deterministic rosters (samples/, tests, benchmarks).
-        .executableTarget(name: "roster-gen", dependencies: ["RosterSync"], path: "Tools/roster-gen", swiftSettings: strict),
+        // Its CLI uses the same argument parser as rostersync (help, usage errors, exit codes).
+        .executableTarget(
+            name: "roster-gen",
+            dependencies: ["RosterSync", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/roster-gen", swiftSettings: strict),
         // HR-style quarterly exports made independently of roster-gen, for the soak test (issue 13).
         .executableTarget(name: "hr-export", dependencies: ["RosterSync"], path: "Tools/hr-export", swiftSettings: strict),
         // Starts and stops real slapd instances (deploy/dev/slapd-dev) for the tests.

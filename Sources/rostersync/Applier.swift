@@ -44,7 +44,18 @@ struct Applier {
     }
 
     /// Returns the connection error that ended the run early, if any.
-    func apply(_ changes: [Change], operations: (Int) -> [PlannedOperation], sending: ([Int], [Int: [PlannedOperation]]) -> Void, report: Report) -> LDAPError? {
+    func apply(_ changes: [Change], operations: (Int) -> [PlannedOperation], sending: ([Int], [Int: [PlannedOperation]]) -> Void, report outer: Report) -> LDAPError? {
+        // The terminal's progress line (ProgressLine: only on a terminal) counts every outcome.
+        ProgressLine.start(total: changes.count)
+        defer { ProgressLine.finish() }
+        func report(_ i: Int, _ outcome: Outcome) {
+            outer(i, outcome)
+            switch outcome {
+            case .ok: ProgressLine.tick(.ok)
+            case .failed: ProgressLine.tick(.failed)
+            case .unknown: ProgressLine.tick(.unknown)
+            }
+        }
         var start = 0
         while start < changes.count {
             let phase = changes[start].kind.phase

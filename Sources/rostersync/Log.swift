@@ -1,10 +1,12 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// The run's log through swift-log. Lines go to standard output (errors and warnings to
 /// standard error), one per event, with no timestamp: the journal and cron's syslog add
-/// theirs. The level comes from ROSTERSYNC_LOG_LEVEL; by default `info` on a terminal and
-/// `notice` under a systemd timer or cron, so an unattended run logs only changes and errors.
+/// theirs. The level comes from `-q`/`-v` (ConfigOptions), else ROSTERSYNC_LOG_LEVEL; by
+/// default `info` on a terminal and `notice` under a systemd timer or cron, so an unattended
+/// run logs only changes and errors.
 struct ConsoleLogHandler: LogHandler {
     var logLevel: Logger.Level
     var metadata: Logger.Metadata = [:]
@@ -22,6 +24,7 @@ struct ConsoleLogHandler: LogHandler {
     }
 
     static func defaultLevel() -> Logger.Level {
+        if let requested = Log.requested.withLock({ $0 }) { return requested }
         let env = ProcessInfo.processInfo.environment
         if let name = env["ROSTERSYNC_LOG_LEVEL"], let level = Logger.Level(rawValue: name.lowercased()) { return level }
         return isatty(1) == 1 && env["INVOCATION_ID"] == nil ? .info : .notice
@@ -36,8 +39,22 @@ enum Log {
         signal(SIGPIPE, SIG_IGN)
     }
 
+    /// The level `-q` (warning) or `-v` (debug) asked for; set while the arguments are
+    /// parsed, before the first line is logged.
+    static let requested = Mutex<Logger.Level?>(nil)
+
+    /// The level in force (the first log line fixes it).
+    static var level: Logger.Level {
+        _ = bootstrap
+        return bootstrapLevel
+    }
+
+    private static let bootstrapLevel = ConsoleLogHandler.defaultLevel()
+
     /// Writes to file descriptor 1 or 2; errors (EPIPE, a full disk behind a redirect) are ignored.
+    /// A progress line on the terminal is cleared first and drawn again by its next tick.
     static func write(_ text: String, to fd: Int32) {
+        ProgressLine.clearBeforeOutput()
         var bytes = Array(text.utf8)
         var done = 0
         while done < bytes.count {
@@ -51,7 +68,7 @@ enum Log {
     /// Set up once, before the first command runs.
     static let bootstrap: Void = {
         survivePipes()
-        let level = ConsoleLogHandler.defaultLevel()
+        let level = bootstrapLevel
         LoggingSystem.bootstrap { _ in ConsoleLogHandler(logLevel: level) }
     }()
 

@@ -54,11 +54,7 @@ struct PlanCommand: ParsableCommand {
                 throw ExitCode.failure
             }
         }
-        switch format {
-        case .text: print(plan.text(color: isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil), terminator: "")
-        case .json: print(plan.json(), terminator: "")
-        case .ldif: print(plan.ldif(), terminator: "")
-        }
+        Frontend.printPlan(plan, format: format)
         if !plan.changes.isEmpty { throw ExitCode(2) }
     }
 }

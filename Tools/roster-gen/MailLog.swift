@@ -13,16 +13,8 @@ import RosterSync
 // About 2 % of the messages fall on the day before the period (read, never counted);
 // --gap DAY leaves that day of the period (0-based) without a single line.
 
-func runMailLog() throws {
-    guard let list = arg("--addresses"), let out = arg("--out"), let fromText = arg("--from"), let from = Day(parsing: fromText),
-          let days = Int(arg("--days") ?? ""), days > 0, let lines = Int(arg("--lines") ?? ""), lines > 0
-    else {
-        FileHandle.standardError.write(Data("usage: roster-gen maillog --addresses FILE --from YYYY-MM-DD --days D --lines N --out FILE [--seed S] [--rfc3339] [--gap DAY]\n".utf8))
-        exit(2)
-    }
-    var rng = Random(seed: UInt64(arg("--seed") ?? "") ?? 17)
-    let rfc3339 = CommandLine.arguments.contains("--rfc3339")
-    let gap = Int(arg("--gap") ?? "")
+func runMailLog(list: String, out: String, from: Day, days: Int, lines: Int, seed: UInt64, rfc3339: Bool, gap: Int?) throws {
+    var rng = Random(seed: seed)
     var mailboxes: [String] = []
     var canonical: [String: String] = [:]
     var aliases: [String] = []

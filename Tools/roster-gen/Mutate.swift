@@ -18,18 +18,14 @@ struct Mutation {
     var used = Set<String>()
 }
 
-func runMutate() throws {
-    guard let from = arg("--from"), let out = arg("--out"), let asOfText = arg("--as-of"), let asOf = Day(parsing: asOfText) else {
-        FileHandle.standardError.write(Data("usage: roster-gen mutate --from DIR --out DIR --as-of YYYY-MM-DD [--seed S]\n".utf8))
-        exit(2)
-    }
+func runMutate(from: String, out: String, asOf: Day, seed: UInt64) throws {
     let unitsText = try String(contentsOfFile: from + "/units.csv", encoding: .utf8)
     let staffText = try String(contentsOfFile: from + "/staff.csv", encoding: .utf8)
     let roster = try RosterParser().parse(unitsText: unitsText, unitsFile: "units.csv", staffText: staffText, staffFile: "staff.csv")
     // The addresses quarter 1 gave (as the planner does on an empty directory).
     let mail = Config.Mail.defaults
     let book = AddressBook(roster: roster, domain: mail.domain, pattern: mail.pattern, reserved: mail.reserved + [mail.sharedMailbox])
-    var m = Mutation(units: roster.units, staff: roster.staff, rng: Random(seed: UInt64(arg("--seed") ?? "") ?? 7))
+    var m = Mutation(units: roster.units, staff: roster.staff, rng: Random(seed: seed))
     let n = m.staff.count
     let share = max(2, n * 15 / 1000)  // 1.5 % for each of the big kinds
 
