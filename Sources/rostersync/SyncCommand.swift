@@ -54,6 +54,7 @@ struct SyncCommand: ParsableCommand {
         // Earlier runs killed or left with unanswered writes are settled before this one plans.
         do {
             try Frontend.failing(outcome: "nothing was done") { try Frontend.settleEarlierRuns(state: state, runId: runId, config: config) }
+            try Frontend.failing(outcome: "nothing was done") { try Frontend.rehashCleartextPasswords(config: config, state: state, runId: runId, actor: actor) }
         } catch {
             state.writeMetrics(started: started, result: "error", outcomes: [:])
             throw error
