@@ -102,7 +102,59 @@ struct Check: ParsableCommand {
                          people: people, probe: !readOnly).run(report: report)
         }
 
+        if let reader = config.directory.mailReader { Self.checkMailReader(config, reader, report: report) }
+
         if failed { throw ExitCode.failure }
+    }
+
+    /// The mail servers' identity (`directory.mail_reader`) reads what Postfix and Dovecot
+    /// look up (a mailbox's `mail`, aliases and state) and writes nothing. The write test
+    /// deletes a value no entry has: the server answers "insufficient access" when the
+    /// identity may not write, "no such attribute" when it may, and changes nothing either way.
+    static func checkMailReader(_ config: Config, _ reader: Config.Bind, report: (Bool?, String, String) -> Void) {
+        guard case let .simple(dn, _) = reader else { return }
+        let conn: LDAPConnection
+        do {
+            conn = try LDAPConnection.connect(Frontend.connectionOptions(config), credentials: try Frontend.credentials(reader))
+        } catch {
+            let why = "\(error)".replacingOccurrences(of: "directory.bind.", with: "directory.mail_reader.")
+            report(false, "mailserver", "\(dn) cannot bind: \(why) (directory.mail_reader: the DN and password Postfix and Dovecot use)")
+            return
+        }
+        defer { conn.close() }
+        struct Enough: Error {}
+        var sample: LDAPEntry?
+        do {
+            try conn.search(base: config.directory.unitsBase.string, filter: .and([.equality("objectClass", "inetOrgPerson"), .present("mail")]),
+                            attributes: ["mail", "mailLocalAddress", "rsState", "userPassword"], pageSize: 1) { e in
+                sample = e
+                throw Enough()
+            }
+        } catch is Enough {
+        } catch {
+            report(false, "mailserver", "\(dn) cannot search \(config.directory.unitsBase): \(error); the ACLs of deploy/slapd/rostersync-acl.ldif give it read access")
+            return
+        }
+        guard let e = sample else {
+            report(nil, "mailserver", "\(dn) binds; no mailbox to read yet (nothing synced)")
+            return
+        }
+        guard e.attributes["mail"] != nil, e.attributes["rsstate"] != nil else {
+            report(false, "mailserver", "\(dn) finds \(e.dn) but cannot read its mail and rsState: Postfix and Dovecot would find no mailbox; give it read access (deploy/slapd/rostersync-acl.ldif)")
+            return
+        }
+        do {
+            try conn.modify(e.dn, [.delete("rsState", ["x-rostersync-check"])])
+            report(false, "mailserver", "\(dn) could write to \(e.dn) (the server accepted a delete; nothing was there to delete): mail servers must only read")
+        } catch where error.code == .insufficientAccessRights {
+            let hashes = e.attributes["userpassword"] != nil
+            report(hashes ? nil : true, "mailserver",
+                   "\(dn) reads mailboxes (mail, aliases, rsState) and cannot write" + (hashes ? "; it can also read password hashes, which auth_bind does not need" : ""))
+        } catch where error.code == .noSuchAttribute {
+            report(false, "mailserver", "\(dn) may write to \(e.dn) (the server answered \(error.code.text) to a delete, not insufficient access): mail servers must only read")
+        } catch {
+            report(nil, "mailserver", "\(dn): the write test was inconclusive: \(error)")
+        }
     }
     /// Units and people in the configured rosters, for the size check; nil without rosters
     /// (or with rosters that do not read: `rostersync roster` says why).

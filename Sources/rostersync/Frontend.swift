@@ -57,7 +57,11 @@ enum Frontend {
     }
 
     static func credentials(_ config: Config) throws -> LDAPCredentials {
-        switch config.directory.bind {
+        try credentials(config.directory.bind)
+    }
+
+    static func credentials(_ bind: Config.Bind) throws -> LDAPCredentials {
+        switch bind {
         case .saslExternal: return .saslExternal
         case let .simple(dn, source): return .simple(dn: dn, password: try readSecret(source))
         }

@@ -200,6 +200,21 @@ struct ACLTests {
             let write = try Slapd.run("/usr/bin/ldapmodify", ["-x", "-H", s.ldapURI, "-D", "cn=mailserver,ou=services,\(s.suffix)", "-w", "mail-secret-1"],
                                       stdin: "dn: ou=units,\(s.suffix)\nchangetype: modify\nreplace: description\ndescription: x\n")
             #expect(write.status == 50, "insufficientAccess expected: \(write.stderr)")
+            // check sees the same with directory.mail_reader: it reads and cannot write.
+            let mailSecret = s.dir + "/mail.secret"
+            try "mail-secret-1\n".write(toFile: mailSecret, atomically: true, encoding: .utf8)
+            chmod(mailSecret, 0o600)
+            func checked(_ dn: String, _ file: String) throws -> Slapd.ProcessOutput {
+                let text = try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(
+                    of: "  bind:\n", with: "  mail_reader:\n    method: simple\n    dn: \(dn)\n    password_file: \(file)\n  bind:\n")
+                try text.write(toFile: config + ".reader.yaml", atomically: true, encoding: .utf8)
+                return try rostersync(["check", "--config", config + ".reader.yaml", "--read-only"])
+            }
+            let good = try checked("cn=mailserver,ou=services,\(s.suffix)", mailSecret)
+            #expect(good.stdout.contains("ok    mailserver  cn=mailserver,ou=services,\(s.suffix) reads mailboxes (mail, aliases, rsState) and cannot write"), "\(good.stdout)")
+            // The agent's own identity can write: as a mail reader it is refused.
+            let writer = try checked("cn=rostersync,ou=services,\(s.suffix)", secret)
+            #expect(writer.status == 1 && writer.stdout.contains("FAIL  mailserver  cn=rostersync,ou=services,\(s.suffix) may write"), "\(writer.stdout)")
         }
     }
 }

@@ -169,7 +169,8 @@ private struct ConfigReader {
 
     func directory(_ node: Node) throws -> Config.Directory {
         let k = "directory"
-        let m = try mapping(node, k, allowed: ["uris", "base", "units_base", "bind", "tls", "connect_timeout", "operation_timeout", "window", "page_size", "password_hash"])
+        let m = try mapping(node, k, allowed: ["uris", "base", "units_base", "bind", "tls", "connect_timeout", "operation_timeout", "window", "page_size", "password_hash",
+                                                "mail_reader"])
         let uris = try list(m["uris"], "\(k).uris")
         guard !uris.isEmpty else { throw error(m["uris"] ?? node, "\(k).uris", "is required: at least one ldap://, ldaps:// or ldapi:// URI") }
         for (i, (u, n)) in uris.enumerated() {
@@ -190,13 +191,19 @@ private struct ConfigReader {
         if tls.mode == "starttls", uris.contains(where: { $0.0.lowercased().hasPrefix("ldaps://") || $0.0.lowercased().hasPrefix("ldapi://") }) {
             throw error(m["tls"], "\(k).tls.mode", "starttls applies to ldap:// URIs only (ldaps:// is already TLS, ldapi:// is a local socket)")
         }
-        return Config.Directory(
+        let mailReader = try m["mail_reader"].map { n throws in try self.bind(n, key: "\(k).mail_reader") }
+        if case .saslExternal? = mailReader {
+            throw error(m["mail_reader"], "\(k).mail_reader.method", "the mail servers' identity binds with method simple (a DN and its password)")
+        }
+        var directory = Config.Directory(
             uris: uris.map(\.0), base: base, unitsBase: unitsBase, bind: bind, tls: tls,
             connectTimeout: try number(m["connect_timeout"], "\(k).connect_timeout", default: 5, range: 0.1...600),
             operationTimeout: try number(m["operation_timeout"], "\(k).operation_timeout", default: 30, range: 0.1...3600),
             window: try integer(m["window"], "\(k).window", default: 8, range: 1...1024),
             pageSize: try integer(m["page_size"], "\(k).page_size", default: 1000, range: 1...100_000),
             passwordHash: try passwordHash(m["password_hash"], "\(k).password_hash"))
+        directory.mailReader = mailReader
+        return directory
     }
 
     func passwordHash(_ node: Node?, _ key: String) throws -> Config.PasswordHash {
@@ -207,8 +214,7 @@ private struct ConfigReader {
         return scheme
     }
 
-    func bind(_ node: Node) throws -> Config.Bind {
-        let k = "directory.bind"
+    func bind(_ node: Node, key k: String = "directory.bind") throws -> Config.Bind {
         let m = try mapping(node, k, allowed: ["method", "dn", "password_file", "password_env"])
         let method = try required(m["method"], "\(k).method", in: node)
         switch method {

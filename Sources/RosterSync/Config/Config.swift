@@ -63,6 +63,9 @@ public struct Config: Sendable {
         /// itself uses (`olcPasswordHash`, `{SSHA}` unless changed), so that no cleartext
         /// password is ever stored, whatever ppolicy's olcPPolicyHashCleartext says.
         public var passwordHash: PasswordHash = .ssha
+        /// The identity Postfix and Dovecot bind as (`cn=mailserver,…` in deploy/), for
+        /// `check` to see that it reads what they read and writes nothing. Optional.
+        public var mailReader: Bind?
     }
 
     /// The userPassword schemes rostersync writes: slapd's default, and the salted SHA-2 ones
