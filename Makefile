@@ -1,7 +1,7 @@
 # The two quick-start commands: `make demo` (the main job on sample data against a
 # throwaway slapd) and `make test`. Both install what is missing on Debian first.
 SHELL := /bin/bash
-APT_PACKAGES := slapd ldap-utils libldap2-dev libsasl2-dev zlib1g-dev bc time openssl postfix postfix-ldap dovecot-core dovecot-ldap
+APT_PACKAGES := slapd ldap-utils libldap2-dev libsasl2-dev zlib1g-dev bc time openssl postfix postfix-ldap dovecot-core dovecot-ldap python3-openpyxl
 DEMO_DIR ?= /tmp/rs-demo
 SWIFT_FLAGS ?=
 

@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // The run's log: one line per change, levels, quiet under a timer; any backend later.
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The zip container of the --format xlsx reports (Office Open XML), written in memory.
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // libldap/liblber as a system library; shim.h holds only what Swift cannot import.
@@ -28,8 +30,9 @@ let package = Package(
             name: "CLDAP",
             providers: [.apt(["libldap2-dev", "libsasl2-dev"])]
         ),
-        // zlib, for the rotated .gz mail logs the usage report reads (Debian's zlib1g-dev).
-        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // zlib, for the rotated .gz mail logs the usage report reads (Debian's zlib1g-dev). Not
+        // named CZlib: ZIPFoundation's own zlib module has that name, and clang refuses two.
+        .systemLibrary(name: "CSystemZlib", providers: [.apt(["zlib1g-dev"])]),
         // Pure LDAP values: DNs (RFC 4514), filters (RFC 4515), entries, modifications, LDIF.
         // No C, no I/O: the planner builds these and its tests need no libldap.
         .target(name: "LDAPModel", swiftSettings: strict),
@@ -38,14 +41,14 @@ let package = Package(
         // The pure core: configuration, rosters, naming, policy, planner. No network, clock or files.
         .target(
             name: "RosterSync",
-            dependencies: ["LDAPModel", .product(name: "Yams", package: "Yams")],
+            dependencies: ["LDAPModel", .product(name: "Yams", package: "Yams"), .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: strict
         ),
         // The thin executable: one file per subcommand.
         .executableTarget(
             name: "rostersync",
             dependencies: [
-                "LDAPClient", "RosterSync", "CZlib",
+                "LDAPClient", "RosterSync", "CSystemZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -37,15 +37,24 @@ struct PlanCommand: ParsableCommand {
     var out: String?
     @Flag(help: "Print how long reading the rosters, reading the directory and planning took (stderr).")
     var timings = false
+    @Flag(help: "Text: every change, however large the plan (above 2,000 changes it shows counts per unit).")
+    var details = false
+    @Flag(help: "Text: counts by kind and per unit only, whatever the plan's size.")
+    var compact = false
 
     func validate() throws {
         if let asOf, Day(parsing: asOf) == nil { throw ValidationError("--as-of \(asOf): expected a date such as 2026-12-31") }
+        if details && compact { throw ValidationError("--details and --compact: give one of them") }
     }
 
     func run() throws {
-        let plan = try Frontend.failing(outcome: "no plan was made") {
-            try Frontend.makePlan(configPath: options.config, units: units, staff: staff, asOf: asOf, unitFilter: unitFilter, timings: timings, replication: .warn)
+        let gathered = try Frontend.failing(outcome: "no plan was made") {
+            try Frontend.gather(configPath: options.config, units: units, staff: staff, asOf: asOf, unitFilter: unitFilter, timings: timings, replication: .warn)
         }
+        let plan = gathered.plan
+        // The unit roster's tree, for the text's order (every unit under its parent).
+        var parents: [String: String] = [:]
+        for u in gathered.loaded.roster.units { if let p = u.parentCode { parents[u.code] = p } }
         if let out {
             do {
                 try Frontend.writeFile(out, Data(plan.json().utf8), mode: 0o640)
@@ -54,7 +63,7 @@ struct PlanCommand: ParsableCommand {
                 throw ExitCode.failure
             }
         }
-        Frontend.printPlan(plan, format: format)
+        Frontend.printPlan(plan, format: format, parents: parents, detail: details ? .full : compact ? .compact : .auto)
         if !plan.changes.isEmpty { throw ExitCode(2) }
     }
 }

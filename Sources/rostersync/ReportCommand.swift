@@ -1,5 +1,5 @@
 import ArgumentParser
-import CZlib
+import CSystemZlib
 import Foundation
 import RosterSync
 
@@ -33,17 +33,19 @@ struct ReportCommand: ParsableCommand {
             discussion: """
                 For each unit: its mailbox and head, every mailbox of the unit with its state and last \
                 login, the changes pending for it (from the plan) in plain words, and the people HR \
-                lists who have no mailbox yet. html: one self-contained page per unit and an index \
-                (prints on A4, no scripts); csv: UTF-8 with BOM for Excel, formulas neutralised; md: \
-                for e-mail.
+                lists who have no mailbox yet. html: one document per unit laid out as an official \
+                letter (the names of documents: in the config), ending with the unit's confirmation \
+                and signature, and an index (prints on A4, no scripts); xlsx: a workbook per unit \
+                (opens in any Excel, whatever its list separator); csv: UTF-8 with BOM for Excel, \
+                formulas neutralised; md: for e-mail.
                 """)
 
-        enum Format: String, ExpressibleByArgument, CaseIterable { case html, csv, md }
+        enum Format: String, ExpressibleByArgument, CaseIterable { case html, xlsx, csv, md }
 
         @OptionGroup var common: Common
         @Option(name: .customLong("unit"), help: ArgumentHelp("Only this unit (repeatable).", valueName: "CODE"))
         var units: [String] = []
-        @Option(help: "html, csv or md.")
+        @Option(help: "html, xlsx, csv or md.")
         var format: Format = .html
         @Option(help: ArgumentHelp("The folder to write the files into (made if missing).", valueName: "DIR"))
         var out: String
@@ -56,7 +58,7 @@ struct ReportCommand: ParsableCommand {
                 throw ExitCode.failure
             }
             let report = ReviewReport(g.reportInput, only: Set(units))
-            let files = report.files(format: format.rawValue)
+            let files = try Frontend.failing(outcome: "no report was made") { try report.files(format: format.rawValue) }
             try Frontend.writeAll(files, into: out)
             print("\(files.count) files written to \(out) (\(report.units.count) units, as of \(g.day))")
         }
@@ -71,16 +73,16 @@ struct ReportCommand: ParsableCommand {
                 sources it used and the days its logs do not cover.
                 """)
 
-        enum Format: String, ExpressibleByArgument, CaseIterable { case html, csv, json }
+        enum Format: String, ExpressibleByArgument, CaseIterable { case html, xlsx, csv, json }
 
         @OptionGroup var common: Common
         @Option(help: ArgumentHelp("2026Q3, 2026H2 or FROM..TO (2026-07-01..2026-09-30).", valueName: "PERIOD"))
         var period: String
-        @Option(help: "html, csv or json.")
+        @Option(help: "html, xlsx (units, people and sources sheets), csv or json.")
         var format: Format = .html
         @Option(name: .customLong("mail-log"), help: ArgumentHelp("A Postfix log to read instead of reports.mail_logs (repeatable).", valueName: "FILE"))
         var mailLogs: [String] = []
-        @Option(help: ArgumentHelp("Write here: a file for html and json (default: standard output), a folder for csv.", valueName: "PATH"))
+        @Option(help: ArgumentHelp("Write here: a file for html and json (default: standard output) and xlsx, a folder for csv.", valueName: "PATH"))
         var out: String?
         @Flag(help: "Print how long reading the mail logs took, and the lines per second (stderr).")
         var timings = false
@@ -88,6 +90,7 @@ struct ReportCommand: ParsableCommand {
         func validate() throws {
             guard ReportPeriod(parsing: period) != nil else { throw ValidationError("--period \(period): expected 2026Q3, 2026H2 or 2026-07-01..2026-09-30") }
             if format == .csv && out == nil { throw ValidationError("--format csv writes two files: give --out DIR") }
+            if format == .xlsx && out == nil { throw ValidationError("--format xlsx writes a workbook: give --out FILE.xlsx") }
         }
 
         func run() throws {
@@ -129,6 +132,10 @@ struct ReportCommand: ParsableCommand {
             }
             switch format {
             case .csv: try Frontend.writeAll(report.csv(), into: out ?? ".")
+            case .xlsx:
+                let data = try Frontend.failing(outcome: "no report was made") { try report.workbook().data(modified: period.to) }
+                let file = URL(fileURLWithPath: out ?? "usage.xlsx")
+                try Frontend.writeAll([(file.lastPathComponent, data)], into: file.deletingLastPathComponent().path)
             case .html, .json:
                 let text = format == .html ? report.html() : report.json()
                 guard let out else { print(text, terminator: ""); return }
@@ -171,6 +178,10 @@ struct ReportCommand: ParsableCommand {
 extension Frontend {
     /// Writes each file into `dir` (made if missing), atomically, readable by the group.
     static func writeAll(_ files: [(name: String, text: String)], into dir: String) throws {
+        try writeAll(files.map { ($0.name, Data($0.text.utf8)) }, into: dir)
+    }
+
+    static func writeAll(_ files: [(name: String, data: Data)], into dir: String) throws {
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         } catch {
@@ -180,7 +191,7 @@ extension Frontend {
         for f in files {
             let path = (dir as NSString).appendingPathComponent(f.name)
             do {
-                try writeFile(path, Data(f.text.utf8), mode: 0o640)
+                try writeFile(path, f.data, mode: 0o640)
             } catch {
                 printError("rostersync: cannot write \(path): \(error)")
                 throw ExitCode.failure

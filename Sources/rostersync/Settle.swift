@@ -116,6 +116,15 @@ extension StateFolder {
     }
 
     private func dropFromNotice(_ file: String, _ addresses: Set<String>) {
+        // The printable twin first: it never keeps a password its text has lost.
+        let twin = Notice.htmlTwin(of: file)
+        if let html = try? String(contentsOfFile: twin, encoding: .utf8) {
+            if let kept = Notice.droppingHTML(addresses, from: html) {
+                if kept != html { try? Self.write(twin, Data(kept.utf8), mode: 0o600) }
+            } else {
+                unlink(twin)
+            }
+        }
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return }
         if let kept = Notice.dropping(addresses, from: text) {
             if kept != text { try? Self.write(file, Data(kept.utf8), mode: 0o600) }

@@ -45,9 +45,9 @@ struct ShowCommand: ParsableCommand {
 
 extension Frontend {
     /// A plan on standard output in one of `plan`'s formats: what `plan` and `show` print.
-    static func printPlan(_ plan: Plan, format: PlanCommand.Format) {
+    static func printPlan(_ plan: Plan, format: PlanCommand.Format, parents: [String: String] = [:], detail: Plan.TextDetail = .auto) {
         switch format {
-        case .text: print(plan.text(color: colorWanted()), terminator: "")
+        case .text: print(plan.text(color: colorWanted(), parents: parents, detail: detail), terminator: "")
         case .json: print(plan.json(), terminator: "")
         case .ldif: print(plan.ldif(), terminator: "")
         }

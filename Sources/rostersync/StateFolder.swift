@@ -9,6 +9,7 @@ import RosterSync
 ///     state_dir/audit.jsonl                every change, append-only
 ///     state_dir/backups/RUN/entries.ldif   what destructive changes touched, for ldapadd
 ///     state_dir/notices/RUN/UNIT.txt       initial passwords for the units' notices
+///     state_dir/notices/RUN/UNIT.html      the same notice as a page to print
 ///     state_dir/notices.tsv                address → the run whose notice holds its password
 ///                                          (appended; a later line for an address wins)
 ///     state_dir/runs/RUN.json              a run not settled yet (killed, or answers lost)
@@ -148,25 +149,29 @@ struct StateFolder {
 
     static func noticeFileName(_ unitCode: String) -> String { unitCode.replacingOccurrences(of: "/", with: "_") + ".txt" }
 
-    /// One notice per unit with its credentials; returns the folder.
-    func writeNotices(runId: String, day: Day, unitNames: [String: String], credentials: [Credential]) throws -> String {
+    /// One notice per unit with its credentials, as text and as a page to print (both 0600);
+    /// returns the folder.
+    func writeNotices(runId: String, day: Day, unitNames: [String: String], credentials: [Credential], documents: Config.Documents) throws -> String {
         let dir = path + "/notices/" + runId
         guard !credentials.isEmpty else { return dir }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         chmod(dir, 0o700)
-        try rewriteNotices(dir, day: day, unitNames: unitNames, credentials: credentials)
+        try rewriteNotices(dir, day: day, unitNames: unitNames, credentials: credentials, documents: documents)
         return dir
     }
 
-    func rewriteNotices(_ dir: String, day: Day, unitNames: [String: String], credentials: [Credential]) throws {
+    func rewriteNotices(_ dir: String, day: Day, unitNames: [String: String], credentials: [Credential], documents: Config.Documents) throws {
         let byUnit = Dictionary(grouping: credentials, by: \.unitCode)
         if let existing = try? FileManager.default.contentsOfDirectory(atPath: dir) {
-            let names = Set(byUnit.keys.map(Self.noticeFileName))
+            let names = Set(byUnit.keys.flatMap { [Self.noticeFileName($0), Notice.htmlTwin(of: Self.noticeFileName($0))] })
             for f in existing where !names.contains(f) { unlink(dir + "/" + f) }
         }
         for (code, list) in byUnit {
-            let text = Notice.text(unitName: unitNames[code] ?? code, unitCode: code, day: day, credentials: list.sorted { $0.address < $1.address })
+            let sorted = list.sorted { $0.address < $1.address }
+            let text = Notice.text(unitName: unitNames[code] ?? code, unitCode: code, day: day, credentials: sorted)
             try Self.write(dir + "/\(Self.noticeFileName(code))", Data(text.utf8), mode: 0o600, durable: false)
+            let html = Notice.html(unitName: unitNames[code] ?? code, unitCode: code, day: day, credentials: sorted, documents: documents)
+            try Self.write(dir + "/" + Notice.htmlTwin(of: Self.noticeFileName(code)), Data(html.utf8), mode: 0o600, durable: false)
         }
         // One flush for all of them, before any password reaches the directory (sync(2):
         // Glibc's Swift module does not export syncfs).

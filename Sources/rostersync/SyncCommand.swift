@@ -119,7 +119,7 @@ extension Frontend {
                                credentials: credentials.sorted { $0.key < $1.key }.map { (seq: $0.key, unit: $0.value.unitCode, address: $0.value.address) })
         try Frontend.failing(outcome: "nothing was done") {
             try state.openRun(marker)
-            _ = try state.writeNotices(runId: runId, day: plan.asOf, unitNames: plan.unitNames, credentials: Array(credentials.values))
+            _ = try state.writeNotices(runId: runId, day: plan.asOf, unitNames: plan.unitNames, credentials: Array(credentials.values), documents: config.documents)
         }
         lap("passwords and notices (\(credentials.count))")
         // Backups of what destructive changes touch, before the first write.
@@ -178,7 +178,7 @@ extension Frontend {
         // failed: rewriting 100,000 people's notices took a second.
         let kept = credentials.filter { !failedChanges.contains($0.key) }.map(\.value)
         if kept.count != credentials.count {
-            try? state.rewriteNotices(noticeDir, day: plan.asOf, unitNames: plan.unitNames, credentials: kept)
+            try? state.rewriteNotices(noticeDir, day: plan.asOf, unitNames: plan.unitNames, credentials: kept, documents: config.documents)
             if kept.isEmpty { rmdir(noticeDir) }
         }
         var summary: [String: Int] = [:]

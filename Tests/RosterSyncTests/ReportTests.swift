@@ -72,6 +72,11 @@ struct ReportTests {
         return ReportInput(roster: roster, snapshot: snapshot, plan: plan, config: config, asOf: day)
     }
 
+    /// A workbook's parts, one after another, for a snapshot.
+    static func dump(_ w: Workbook) -> String {
+        w.parts().map { "== \($0.path)\n\($0.xml)" }.joined()
+    }
+
     /// Compares `text` with the committed snapshot `name` (or records it).
     func matchesSnapshot(_ text: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let url = Self.snapshots.appendingPathComponent(name)
@@ -129,12 +134,19 @@ struct ReportTests {
         #expect(vp.mailboxes.first { $0.address == "annv@cema.gov.vn" }?.lastLogin == "28/09/2026")
         #expect(vp.withoutMailbox.map(\.employeeId) == ["000005"])
         #expect(vp.pending.contains { $0.hasPrefix("Tạo hộp thư mới: 000005 Phạm Thị Hà — địa chỉ ") })
-        for f in report.files(format: "html") {
-            checkHTML(f.text)
-            try matchesSnapshot(f.text, "review-\(f.name)")
+        // Three people of one name differ by their employee id: the column is there.
+        #expect(vp.mailboxes.map(\.employeeId) == ["000009", "000003", "000001", "000002"])
+        for f in try report.files(format: "html") {
+            let text = String(decoding: f.data, as: UTF8.self)
+            checkHTML(text)
+            try matchesSnapshot(text, "review-\(f.name)")
         }
-        for f in report.files(format: "md") { try matchesSnapshot(f.text, "review-\(f.name)") }
-        for f in report.files(format: "csv") { try matchesSnapshot(f.text, "review-\(f.name)") }
+        for f in try report.files(format: "md") { try matchesSnapshot(String(decoding: f.data, as: UTF8.self), "review-\(f.name)") }
+        for f in try report.files(format: "csv") { try matchesSnapshot(String(decoding: f.data, as: UTF8.self), "review-\(f.name)") }
+        // The workbooks: every part of the package, as XML.
+        try matchesSnapshot(Self.dump(report.workbookIndex()), "review-index.xlsx.txt")
+        for u in report.units { try matchesSnapshot(Self.dump(report.workbook(u)), "review-\(u.slug).xlsx.txt") }
+        #expect(try report.files(format: "xlsx").map(\.name) == ["index.xlsx", "VP.xlsx", "XSS.xlsx"])
     }
 
     @Test("HTML escapes every value: a unit named <script> prints as text")
@@ -251,6 +263,7 @@ struct ReportTests {
         #expect(vp.sent == 1 && vp.received == 3)
         #expect(vp.changes == ["created": 1, "locked": 1])
         #expect(report.mailboxes == 9 && report.used == 52_428_800)
+        try matchesSnapshot(Self.dump(report.workbook()), "usage-2026Q3.xlsx.txt")
         // What lies outside every listed unit is counted too, so the total is the directory's.
         #expect(report.units.last?.code == "—" && report.units.last?.people.map(\.address) == ["cu@cema.gov.vn", "binhtv@cema.gov.vn"])
         #expect(report.sources.contains { $0.contains("Thiếu nhật ký từ 01/07/2026 đến 28/09/2026") })
@@ -262,6 +275,10 @@ struct ReportTests {
         for f in report.csv() { try matchesSnapshot(f.text, f.name) }
         let noLogs = UsageReport(input, period: q3, mail: nil, mailboxIndex: index, sizes: [:], sizesSource: nil, audit: [], auditSource: "audit.jsonl")
         #expect(noLogs.sent == nil && noLogs.sources.contains { $0.contains("Không có nhật ký Postfix") })
+        // A missing source is said in words where its column is empty.
+        let bare = noLogs.html()
+        #expect(bare.contains("“Dung lượng đã dùng” để trống") && bare.contains("“Thư gửi”, “Thư nhận” để trống"))
+        #expect(!html.contains("“Dung lượng đã dùng” để trống") && !html.contains("“Thư gửi”, “Thư nhận” để trống"))
     }
 
     @Test("working days skip weekends and holidays", arguments: [

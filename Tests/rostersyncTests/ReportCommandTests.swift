@@ -11,7 +11,7 @@ struct ReportCommandTests {
         try withSlapd { s in
             let sc = try Scenario(s, units: samples + "/units.csv", staff: samples + "/staff.csv")
             #expect(try rostersync(["sync", "--config", sc.config]).status == 0)
-            for format in ["html", "csv", "md"] {
+            for format in ["html", "xlsx", "csv", "md"] {
                 let out = s.dir + "/review-\(format)"
                 let r = try rostersync(["report", "review", "--config", sc.config, "--format", format, "--out", out])
                 #expect(r.status == 0, "\(r.stderr)")
@@ -23,6 +23,15 @@ struct ReportCommandTests {
             #expect(vp.contains("Văn phòng Ủy ban") && vp.contains("Đang hoạt động"))
             let csv = try Data(contentsOf: URL(fileURLWithPath: s.dir + "/review-csv/VP.csv"))
             #expect(Array(csv.prefix(3)) == [0xEF, 0xBB, 0xBF])
+            // A document to sign and send back, naming the directory by its label, not its URI.
+            #expect(vp.contains("XÁC NHẬN CỦA ĐƠN VỊ") && vp.contains("<th>Mã cán bộ</th>") && !vp.contains("ldapi:"))
+            let xlsx = try Data(contentsOf: URL(fileURLWithPath: s.dir + "/review-xlsx/VP.xlsx"))
+            #expect(xlsx.prefix(4) == Data([0x50, 0x4B, 0x03, 0x04]), "a zip")
+            let usage = try rostersync(["report", "usage", "--config", sc.config, "--period", "2026Q3", "--format", "xlsx", "--out", s.dir + "/usage.xlsx"])
+            #expect(usage.status == 0, "\(usage.stderr)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: s.dir + "/usage.xlsx")).prefix(2) == Data("PK".utf8))
+            let noOut = try rostersync(["report", "usage", "--config", sc.config, "--period", "2026Q3", "--format", "xlsx"])
+            #expect(noOut.status != 0 && noOut.stderr.contains("--out FILE.xlsx"), "\(noOut.stderr)")
             let bad = try rostersync(["report", "review", "--config", sc.config, "--unit", "NOPE", "--out", s.dir + "/x"])
             #expect(bad.status == 1 && bad.stderr.contains("NOPE"))
             #expect(!FileManager.default.fileExists(atPath: s.dir + "/x"))

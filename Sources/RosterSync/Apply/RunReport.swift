@@ -70,7 +70,9 @@ public struct Credential: Sendable {
 }
 
 /// The written notice a unit receives with its new addresses and initial passwords (art.
-/// 6.1a, 12.3), in Vietnamese. The only place a password is ever written.
+/// 6.1a, 12.3), in Vietnamese: a text file and its printable twin, a page laid out as an
+/// administrative document (`OfficialDocument`). The only places a password is ever written,
+/// both mode 0600 in the run's notices folder.
 public enum Notice {
     public static func text(unitName: String, unitCode: String, day: Day, credentials: [Credential]) -> String {
         var out = """
@@ -91,6 +93,72 @@ public enum Notice {
         }
         out += "Trung tâm Thông tin\n"
         return out
+    }
+
+    /// The notice's file name beside the text one (`VP.txt` → `VP.html`).
+    public static func htmlTwin(of textFile: String) -> String {
+        (textFile.hasSuffix(".txt") ? String(textFile.dropLast(4)) : textFile) + ".html"
+    }
+
+    static let entriesStart = "<tbody id=\"entries\">"
+    static let entriesEnd = "</tbody>"
+
+    /// One row of the notice's table, on a line of its own between the entries markers so
+    /// that `droppingHTML` can take it out; the address also in `data-address`.
+    static func row(_ number: Int, holder: String, occasion: String, address: String, password: String) -> String {
+        "<tr data-address=\"\(HTML.escape(address))\"><td class=\"n\">\(number)</td><td>\(HTML.escape(holder))<br><i>\(HTML.escape(occasion))</i></td>"
+            + "<td>\(HTML.escape(address))</td><td><code class=\"secret\">\(HTML.escape(password))</code></td></tr>\n"
+    }
+
+    /// The printable notice: heading, place and date, title, the unit addressed, the
+    /// regulation's words, a table of holders, addresses and initial passwords, recipients and
+    /// the signature block.
+    public static func html(unitName: String, unitCode: String, day: Day, credentials: [Credential], documents d: Config.Documents) -> String {
+        var b = OfficialDocument.heading(d, number: "Số:        /TB-\(abbreviation(d.issuingUnit))")
+        b += OfficialDocument.dateLine(d.place, day)
+        b += OfficialDocument.title("Thông báo", subtitle: "Về việc cấp hộp thư điện tử và mật khẩu ban đầu")
+        b += "<p class=\"to\">Kính gửi: <b>\(HTML.escape(unitName))</b> (mã đơn vị \(HTML.escape(unitCode)))</p>\n"
+        b += "<p class=\"body\">Căn cứ Quy chế sử dụng Hệ thống thư điện tử của Ủy ban Dân tộc (ban hành kèm theo Quyết định số 207/QĐ-UBDT ngày 28/8/2012), "
+            + "\(HTML.escape(d.issuingUnit)) thông báo địa chỉ hộp thư điện tử và mật khẩu ban đầu dưới đây.</p>\n"
+        b += "<table class=\"credentials\">\n<thead><tr><th class=\"n\">STT</th><th>Người sử dụng</th><th>Địa chỉ thư điện tử</th><th>Mật khẩu ban đầu</th></tr></thead>\n"
+        b += entriesStart + "\n"
+        for (i, c) in credentials.enumerated() {
+            b += row(i + 1, holder: c.holder, occasion: c.occasion, address: c.address, password: c.password.reveal())
+        }
+        b += entriesEnd + "\n</table>\n"
+        b += "<p class=\"body\">Người sử dụng phải đổi mật khẩu ngay trong lần đăng nhập đầu tiên và tự bảo mật mật khẩu của mình; "
+            + "đơn vị giao thông báo này cho đúng người sử dụng và không sao chép, chuyển tiếp mật khẩu qua thư điện tử.</p>\n"
+        b += OfficialDocument.closing(recipients: ["Như trên", "Lưu: \(d.issuingUnit)"], signerTitle: d.signerTitle, signerName: d.signerName)
+        return HTML.page(title: "Thông báo cấp hộp thư điện tử — \(unitName)", body: b)
+    }
+
+    /// The initials of a unit's name, for the document's number (`Trung tâm Thông tin` → `TTTT`).
+    static func abbreviation(_ name: String) -> String {
+        let letters = name.split(separator: " ").compactMap { $0.first }.map { VietnameseText.asciiFold(String($0)).uppercased() }
+        return letters.joined().filter { $0.isLetter && $0.isASCII }
+    }
+
+    /// The printable notice without the rows of `addresses`, numbered again; nil when none is
+    /// left (the file is then removed, as its text twin is).
+    public static func droppingHTML(_ addresses: Set<String>, from html: String) -> String? {
+        guard let start = html.range(of: entriesStart + "\n"), let end = html.range(of: entriesEnd, range: start.upperBound..<html.endIndex) else { return html }
+        var kept: [String] = []
+        for line in html[start.upperBound..<end.lowerBound].split(separator: "\n") {
+            guard line.hasPrefix("<tr data-address=\""), let q = line.dropFirst(18).firstIndex(of: "\"") else { continue }
+            let address = unescape(String(line[line.index(line.startIndex, offsetBy: 18)..<q]))
+            if addresses.contains(address) { continue }
+            // Renumber: the first cell holds the entry's number.
+            guard let cell = line.range(of: "<td class=\"n\">"), let close = line.range(of: "</td>", range: cell.upperBound..<line.endIndex) else { continue }
+            kept.append(line[..<cell.upperBound] + String(kept.count + 1) + line[close.lowerBound...])
+        }
+        guard !kept.isEmpty else { return nil }
+        return String(html[..<start.upperBound]) + kept.map { $0 + "\n" }.joined() + String(html[end.lowerBound...])
+    }
+
+    static func unescape(_ s: String) -> String {
+        guard s.contains("&") else { return s }
+        return s.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&quot;", with: "\"")
+            .replacingOccurrences(of: "&#39;", with: "'").replacingOccurrences(of: "&amp;", with: "&")
     }
 }
 

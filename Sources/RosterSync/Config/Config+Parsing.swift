@@ -137,7 +137,7 @@ private struct ConfigReader {
     }
 
     func config(_ root: Node) throws -> Config {
-        let top = try mapping(root, "", allowed: ["directory", "mail", "rosters", "policy", "state_dir", "protected", "safety", "reports"])
+        let top = try mapping(root, "", allowed: ["directory", "mail", "rosters", "policy", "state_dir", "protected", "safety", "reports", "documents"])
         guard let dirNode = top["directory"] else { throw error(root, "directory", "is required") }
         guard let mailNode = top["mail"] else { throw error(root, "mail", "is required") }
         let directory = try self.directory(dirNode)
@@ -151,6 +151,7 @@ private struct ConfigReader {
         }
         var config = Config(directory: directory, mail: mail, rosters: rosters, policy: policy, stateDir: stateDir, protected: protected, safety: try safety(top["safety"]))
         config.reports = try reports(top["reports"])
+        config.documents = try documents(top["documents"])
         return config
     }
 
@@ -165,6 +166,27 @@ private struct ConfigReader {
         r.mailLogs = try list(m["mail_logs"], "\(k).mail_logs").map { path($0.0) }
         r.mailboxSizes = try string(m["mailbox_sizes"], "\(k).mailbox_sizes").map(path)
         return r
+    }
+
+    func documents(_ node: Node?) throws -> Config.Documents {
+        let k = "documents"
+        let m = try node.map { n throws in
+            try mapping(n, k, allowed: ["agency", "issuing_unit", "signer_title", "signer_name", "place", "directory_label"])
+        } ?? [:]
+        var d = Config.Documents()
+        func text(_ key: String) throws -> String? {
+            guard let v = try string(m[key], "\(k).\(key)") else { return nil }
+            let t = v.trimmingCharacters(in: .whitespaces).precomposedStringWithCanonicalMapping
+            guard !t.isEmpty, !t.contains(where: \.isNewline) else { throw error(m[key], "\(k).\(key)", "expected one line of text") }
+            return t
+        }
+        if let v = try text("agency") { d.agency = v }
+        if let v = try text("issuing_unit") { d.issuingUnit = v }
+        if let v = try text("signer_title") { d.signerTitle = v }
+        d.signerName = try text("signer_name")
+        if let v = try text("place") { d.place = v }
+        if let v = try text("directory_label") { d.directoryLabel = v }
+        return d
     }
 
     func directory(_ node: Node) throws -> Config.Directory {

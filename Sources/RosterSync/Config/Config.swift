@@ -15,6 +15,28 @@ public struct Config: Sendable {
     public var protected: [DN]
     public var safety: Safety
     public var reports: Reports = Reports()
+    public var documents: Documents = Documents()
+
+    /// The names on the written documents (review pages, notices), laid out as Vietnamese
+    /// administrative documents are (Nghị định 30/2020/NĐ-CP): the agency and the issuing unit
+    /// top left, the place before the date, the signer's title over the signature.
+    public struct Documents: Sendable, Hashable {
+        /// The governing agency, top left (printed in capitals). Default `Ủy ban Dân tộc`.
+        public var agency = "Ủy ban Dân tộc"
+        /// The unit that issues the documents, under the agency (bold capitals). Default
+        /// `Trung tâm Thông tin`, which runs the mail system (art. 3.2).
+        public var issuingUnit = "Trung tâm Thông tin"
+        /// The title over the signature. Default `Giám đốc`.
+        public var signerTitle = "Giám đốc"
+        /// The signer's name under the signature space; none by default (written by hand).
+        public var signerName: String?
+        /// The place before the date: `Hà Nội, ngày … tháng … năm …`.
+        public var place = "Hà Nội"
+        /// How the documents name the directory, instead of its URI and base.
+        public var directoryLabel = "Hệ thống thư điện tử của Ủy ban Dân tộc"
+
+        public init() {}
+    }
 
     /// What `rostersync report` reads besides the directory, the rosters and the audit log.
     public struct Reports: Sendable {

@@ -4,44 +4,159 @@ import LDAPModel
 extension Plan {
     // MARK: - Text, for the units that review it
 
-    /// Grouped by unit under the unit's name as HR wrote it, one line per change with its
-    /// reason and old → new values, scheduled changes after, then counts per kind.
-    public func text(color: Bool = false) -> String {
+    /// How much of the plan the text shows: every change, or counts per unit only (for very
+    /// large plans: a first load of 20,000 people is some 20,000 lines otherwise).
+    public enum TextDetail: Sendable {
+        /// Every change up to `compactAbove` changes, counts per unit beyond.
+        case auto
+        case full
+        case compact
+    }
+
+    /// Above this many changes, `.auto` shows counts per unit only.
+    public static let compactAbove = 2_000
+
+    /// The marker of each kind in the text: one per kind (`u` marks a unit's), so that a
+    /// reviewer tells a lock from a deletion at a glance.
+    public static func marker(_ k: ChangeKind) -> String {
+        switch k {
+        case .createAccount: "+"
+        case .createUnit: "+u"
+        case .createContainer: "+c"
+        case .adoptAccount: "&"
+        case .enableAccount: "^"
+        case .updateAccount: "~"
+        case .updateUnit: "~u"
+        case .handoverUnitMailbox: "@u"
+        case .separateUnitMailbox: "%u"
+        case .moveAccount: ">"
+        case .moveUnit: ">u"
+        case .renameUnit: "=u"
+        case .lockAccount: "#"
+        case .disableAccount: "x"
+        case .deleteAccount: "-"
+        case .dissolveUnit: "-u"
+        case .orphan: "?"
+        }
+    }
+
+    /// Units in tree order: each unit after its parent, siblings by their names as a
+    /// Vietnamese reader sorts them; `parents` maps a unit code to its parent's (the unit
+    /// roster). Codes with no known parent are roots. Returns (code, depth) pairs.
+    public static func treeOrder(_ codes: Set<String>, parents: [String: String], names: [String: String]) -> [(code: String, depth: Int)] {
+        // Every ancestor of a listed unit is listed too: its line places the others.
+        var all = codes
+        for c in codes {
+            var p = parents[c], seen: Set<String> = [c]
+            while let q = p, !seen.contains(q) { all.insert(q); seen.insert(q); p = parents[q] }
+        }
+        var children: [String: [String]] = [:]
+        var roots: [String] = []
+        for c in all {
+            if let p = parents[c], all.contains(p), p != c { children[p, default: []].append(c) } else { roots.append(c) }
+        }
+        func key(_ c: String) -> (String, String) { (VietnameseText.asciiFold(names[c] ?? c).lowercased() + "\u{0}" + (names[c] ?? c), c) }
+        var out: [(String, Int)] = []
+        var visited = Set<String>()
+        func visit(_ c: String, _ depth: Int) {
+            guard visited.insert(c).inserted else { return }
+            out.append((c, depth))
+            for k in (children[c] ?? []).sorted(by: { key($0) < key($1) }) { visit(k, depth + 1) }
+        }
+        for r in roots.sorted(by: { key($0) < key($1) }) { visit(r, 0) }
+        // A cycle in the roster's parents (refused by validation, but not here): still listed.
+        for c in all.sorted(by: { key($0) < key($1) }) where !visited.contains(c) { visit(c, 0) }
+        return out
+    }
+
+    /// Summary first (counts by kind, with each kind's marker, and by unit in tree order),
+    /// then each unit's changes under its name as HR wrote it, one line per change with its
+    /// reason and old → new values; scheduled changes, suspected renumbering and disputes
+    /// after. `parents`: unit code → parent code, for the tree order (without it, units are
+    /// in name order). `detail`: above `compactAbove` changes (`.auto`) or with `.compact`,
+    /// counts per unit instead of the changes.
+    public func text(color: Bool = false, parents: [String: String] = [:], detail: TextDetail = .auto) -> String {
         func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
-        func marker(_ k: ChangeKind) -> String {
+        func colour(_ k: ChangeKind) -> String {
             switch k {
-            case .createContainer, .createUnit, .createAccount, .adoptAccount, .enableAccount: paint("+", "32")
-            case .updateUnit, .updateAccount, .handoverUnitMailbox, .separateUnitMailbox: paint("~", "33")
-            case .renameUnit, .moveUnit, .moveAccount: paint(">", "36")
-            case .disableAccount, .lockAccount, .deleteAccount, .dissolveUnit: paint("-", "31")
-            case .orphan: paint("?", "35")
+            case .createContainer, .createUnit, .createAccount, .adoptAccount, .enableAccount: "32"
+            case .updateUnit, .updateAccount, .handoverUnitMailbox, .separateUnitMailbox: "33"
+            case .renameUnit, .moveUnit, .moveAccount: "36"
+            case .disableAccount, .lockAccount, .deleteAccount, .dissolveUnit: "31"
+            case .orphan: "35"
             }
         }
+        func marker(_ k: ChangeKind) -> String { paint(Plan.marker(k).padding(toLength: 2, withPad: " ", startingAt: 0), colour(k)) }
         func label(_ code: String?) -> String {
             guard let code else { return "Other entries" }
             return unitNames[code].map { "\($0) (\(code))" } ?? code
         }
         func quote(_ v: [String]) -> String { v.isEmpty ? "(none)" : v.map { "\"\($0)\"" }.joined(separator: ", ") }
+        func kinds(_ list: [Change]) -> String {
+            let c = Dictionary(grouping: list, by: \.kind).mapValues(\.count)
+            return ChangeKind.allCases.compactMap { k in c[k].map { "\(Plan.marker(k)) \($0)" } }.joined(separator: ", ")
+        }
+        func changeLines(_ c: Change, indent: Int) -> String {
+            let i = String(repeating: "  ", count: indent)
+            var out = "\(i)  \(marker(c.kind)) \(c.kind.rawValue.padding(toLength: 19, withPad: " ", startingAt: 0)) \(c.subject): \(c.reason)\n"
+            for a in c.attributes where !["objectClass", "rsState"].contains(a.name) || c.kind == .adoptAccount {
+                if a.old.isEmpty && (c.kind == .createAccount || c.kind == .createUnit) { continue }
+                out += "\(i)         \(a.name): \(quote(a.old)) → \(quote(a.new))\n"
+            }
+            if let n = c.newDN { out += "\(i)         \(c.dn)\n\(i)           → \(n)\n" }
+            return out
+        }
+        let compact = detail == .compact || (detail == .auto && changes.count > Plan.compactAbove)
 
         var out = "Plan as of \(asOf)" + (directory.isEmpty ? "" : " for \(directory)") + "\n"
         for (file, sum) in inputs.sorted(by: { $0.key < $1.key }) { out += "  input \(file)  \(sum)\n" }
+        let counts = self.counts
+        let summary = ChangeKind.allCases.compactMap { k in counts[k].map { "\($0) \(k.rawValue)" } }.joined(separator: ", ")
+        out += "\n\(changes.count) change\(changes.count == 1 ? "" : "s")" + (summary.isEmpty ? "" : ": \(summary)")
+        out += "; \(scheduled.count) scheduled; \(disputes.count) disputed\n"
         if changes.isEmpty { out += "\nNo changes: the directory already matches the rosters.\n" }
+
         let groups = Dictionary(grouping: changes, by: { $0.groupUnit ?? "" })
-        for key in groups.keys.sorted(by: { (label($0.isEmpty ? nil : $0)) < (label($1.isEmpty ? nil : $1)) }) {
-            out += "\n" + paint(label(key.isEmpty ? nil : key), "1") + "\n"
-            for c in groups[key] ?? [] {
-                out += "  \(marker(c.kind)) \(c.kind.rawValue.padding(toLength: 19, withPad: " ", startingAt: 0)) \(c.subject): \(c.reason)\n"
-                for a in c.attributes where !["objectClass", "rsState"].contains(a.name) || c.kind == .adoptAccount {
-                    if a.old.isEmpty && (c.kind == .createAccount || c.kind == .createUnit) { continue }
-                    out += "        \(a.name): \(quote(a.old)) → \(quote(a.new))\n"
-                }
-                if let n = c.newDN { out += "        \(c.dn)\n          → \(n)\n" }
+        let tree = Plan.treeOrder(Set(groups.keys.filter { !$0.isEmpty }), parents: parents, names: unitNames)
+        let width = min(60, tree.map { 2 * $0.depth + label($0.code).count }.max() ?? 0)
+        func unitLine(_ code: String, _ depth: Int, _ list: [Change]) -> String {
+            let name = String(repeating: "  ", count: depth) + label(code)
+            let pad = name.padding(toLength: max(width, name.count), withPad: " ", startingAt: 0)
+            return list.isEmpty ? "  \(name)\n" : "  \(pad)  \(String(list.count).leftPadded(6))  \(kinds(list))\n"
+        }
+        if !changes.isEmpty {
+            out += "\nBy kind\n"
+            for k in ChangeKind.allCases { if let n = counts[k] { out += "  \(marker(k)) \(k.rawValue.padding(toLength: 19, withPad: " ", startingAt: 0)) \(String(n).leftPadded(6))\n" } }
+            out += "\nBy unit (tree order)\n"
+            for (code, depth) in tree { out += unitLine(code, depth, groups[code] ?? []) }
+            if let other = groups[""] { out += unitLine("", 0, other).replacingOccurrences(of: "  ()", with: "") }
+        }
+        if compact && !changes.isEmpty {
+            out += "\nCompact view" + (detail == .auto ? " (\(changes.count) changes, more than \(Plan.compactAbove))" : "")
+                + ": every change with --details, or one unit's with --unit CODE.\n"
+        } else {
+            for (code, depth) in tree {
+                let list = groups[code] ?? []
+                out += "\n" + String(repeating: "  ", count: depth) + paint(label(code), "1") + (list.isEmpty ? "  (no changes)" : "") + "\n"
+                for c in list { out += changeLines(c, indent: depth) }
+            }
+            if let other = groups[""] {
+                out += "\n" + paint(label(nil), "1") + "\n"
+                for c in other { out += changeLines(c, indent: 0) }
             }
         }
         if !scheduled.isEmpty {
             out += "\nScheduled (not part of this plan; planned on or after their day)\n"
-            for c in scheduled {
-                out += "  \(c.due?.description ?? "          ")  \(c.kind.rawValue.padding(toLength: 19, withPad: " ", startingAt: 0)) \(c.subject): \(c.reason)  [\(label(c.groupUnit))]\n"
+            if compact {
+                let byUnit = Dictionary(grouping: scheduled, by: { $0.groupUnit ?? "" })
+                for (code, depth) in Plan.treeOrder(Set(byUnit.keys.filter { !$0.isEmpty }), parents: parents, names: unitNames) {
+                    out += unitLine(code, depth, byUnit[code] ?? [])
+                }
+                if let other = byUnit[""] { out += "  \(label(nil))  \(other.count)  \(kinds(other))\n" }
+            } else {
+                for c in scheduled {
+                    out += "  \(c.due?.description ?? "          ")  \(marker(c.kind)) \(c.kind.rawValue.padding(toLength: 19, withPad: " ", startingAt: 0)) \(c.subject): \(c.reason)  [\(label(c.groupUnit))]\n"
+                }
             }
         }
         if !renumbered.isEmpty {
@@ -52,12 +167,9 @@ extension Plan {
         }
         if !disputes.isEmpty {
             out += "\nLeft alone (disputed)\n"
-            for d in disputes { out += "  \(d.dn): \(d.reason)\n" }
+            for d in disputes.prefix(compact ? 50 : disputes.count) { out += "  \(d.dn): \(d.reason)\n" }
+            if compact && disputes.count > 50 { out += "  … and \(disputes.count - 50) more (--details)\n" }
         }
-        let counts = self.counts
-        let summary = ChangeKind.allCases.compactMap { k in counts[k].map { "\($0) \(k.rawValue)" } }.joined(separator: ", ")
-        out += "\n\(changes.count) change\(changes.count == 1 ? "" : "s")" + (summary.isEmpty ? "" : ": \(summary)")
-        out += "; \(scheduled.count) scheduled; \(disputes.count) disputed\n"
         return out
     }
 
@@ -145,6 +257,11 @@ extension Plan {
         }
         return out
     }
+}
+
+extension String {
+    /// Right-aligned in `width` columns (for counts).
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }
 
 /// LDIF value lines (RFC 2849).

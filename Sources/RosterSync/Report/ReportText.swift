@@ -32,19 +32,25 @@ public enum HTML {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>\(escape(title))</title>
         <style>
-        @page { size: A4; margin: 14mm 12mm; }
-        body { font-family: "Times New Roman", "DejaVu Serif", serif; font-size: 11pt; color: #111; max-width: 186mm; margin: 8mm auto; }
-        h1 { font-size: 15pt; margin: 0 0 2mm; } h2 { font-size: 12.5pt; margin: 6mm 0 2mm; border-bottom: 1px solid #999; }
-        p.meta { color: #444; font-size: 9.5pt; margin: 0 0 3mm; }
-        table { border-collapse: collapse; width: 100%; margin: 1mm 0 3mm; font-size: 9.5pt; page-break-inside: auto; }
-        th, td { border: 1px solid #999; padding: 1mm 1.5mm; text-align: left; vertical-align: top; }
+        @page { size: A4; margin: 20mm 15mm 20mm 30mm; }
+        body { font-family: "Times New Roman", "Liberation Serif", "DejaVu Serif", serif; font-size: 12pt; color: #111; max-width: 165mm; margin: 8mm auto; }
+        h1 { font-size: 15pt; margin: 0 0 2mm; } h2 { font-size: 12.5pt; margin: 6mm 0 2mm; border-bottom: 1px solid #999; } h3 { font-size: 12pt; margin: 4mm 0 1mm; }
+        p.meta { color: #444; font-size: 10.5pt; margin: 0 0 3mm; }
+        p.nav { font-size: 10pt; margin: 0 0 3mm; }
+        table { border-collapse: collapse; width: 100%; margin: 1mm 0 3mm; font-size: 10.5pt; page-break-inside: auto; }
+        th, td { border: 1px solid #777; padding: 1mm 1.5mm; text-align: left; vertical-align: top; }
         th { background: #eee; } tr { page-break-inside: avoid; } thead { display: table-header-group; }
         td.n, th.n { text-align: right; white-space: nowrap; }
-        .locked { color: #8a5a00; } .disabled { color: #a00; } .none { color: #666; font-style: italic; }
+        .locked { color: #8a5a00; } .disabled { color: #a00; } .none { color: #555; font-style: italic; }
+        p.note { font-size: 10.5pt; font-style: italic; color: #333; margin: 0 0 3mm; }
         ul { margin: 1mm 0 3mm 5mm; padding: 0; } li { margin: 0.6mm 0; }
-        svg text { font-family: inherit; font-size: 9px; }
+        svg { display: block; width: 100%; height: auto; }
+        svg.key { display: inline-block; width: 3mm; height: 3mm; vertical-align: -0.3mm; }
+        p.legend { font-size: 11pt; margin: 1mm 0 1mm; }
+        svg text { font-family: "Times New Roman", "Liberation Serif", "DejaVu Serif", serif; }
         a { color: #114; }
-        @media print { a { color: inherit; text-decoration: none; } }
+        @media print { a { color: inherit; text-decoration: none; } p.nav { display: none; } }
+        \(OfficialDocument.style)
         </style>
         </head>
         <body>
