@@ -25,14 +25,21 @@ struct PasswordHashTests {
         return out
     }
 
+    /// The server as Debian ships ppolicy (no hashing of cleartext values), and rosters of one
+    /// unit VP headed by 000001 and `staff` rows; returns the two files.
+    func stockServer(_ s: Slapd, staff rows: [String]) throws -> (units: String, staff: String) {
+        let off = "dn: olcOverlay={0}ppolicy,olcDatabase={1}mdb,cn=config\nchangetype: modify\nreplace: olcPPolicyHashCleartext\nolcPPolicyHashCleartext: FALSE\n"
+        #expect(try s.tool("ldapmodify", [], stdin: off).status == 0)
+        let units = s.dir + "/units.csv", staff = s.dir + "/staff.csv"
+        try writeRoster(units, ["unit_code,unit_name,parent_code,mailbox,head_employee_id", "VP,Văn phòng,,,000001"])
+        try writeRoster(staff, ["employee_id,full_name,unit_code"] + rows)
+        return (units, staff)
+    }
+
     @Test("on a stock slapd (olcPPolicyHashCleartext off) new mailboxes and a handover get {SSHA} values that log in and must be changed")
     func stockServerGetsHashes() throws {
         try withSlapd { s in
-            let off = "dn: olcOverlay={0}ppolicy,olcDatabase={1}mdb,cn=config\nchangetype: modify\nreplace: olcPPolicyHashCleartext\nolcPPolicyHashCleartext: FALSE\n"
-            #expect(try s.tool("ldapmodify", [], stdin: off).status == 0)
-            let units = s.dir + "/units.csv", staff = s.dir + "/staff.csv"
-            try writeRoster(units, ["unit_code,unit_name,parent_code,mailbox,head_employee_id", "VP,Văn phòng,,,000001"])
-            try writeRoster(staff, ["employee_id,full_name,unit_code", "000001,Nguyễn Văn An,VP", "000002,Lê Thị Bình,VP"])
+            let (units, staff) = try stockServer(s, staff: ["000001,Nguyễn Văn An,VP", "000002,Lê Thị Bình,VP"])
             let sc = try Scenario(s, units: units, staff: staff)
             #expect(try rostersync(["sync", "--config", sc.config]).status == 0)
             // A handover resets the unit mailbox's password.
@@ -61,11 +68,7 @@ struct PasswordHashTests {
     @Test("cleartext passwords an earlier version left (directory and backups) are hashed by the next sync, once; they still log in, unchanged")
     func cleartextLeftByEarlierVersion() throws {
         try withSlapd { s in
-            let off = "dn: olcOverlay={0}ppolicy,olcDatabase={1}mdb,cn=config\nchangetype: modify\nreplace: olcPPolicyHashCleartext\nolcPPolicyHashCleartext: FALSE\n"
-            #expect(try s.tool("ldapmodify", [], stdin: off).status == 0)
-            let units = s.dir + "/units.csv", staff = s.dir + "/staff.csv"
-            try writeRoster(units, ["unit_code,unit_name,parent_code,mailbox,head_employee_id", "VP,Văn phòng,,,000001"])
-            try writeRoster(staff, ["employee_id,full_name,unit_code", "000001,Nguyễn Văn An,VP", "000002,Lê Thị Bình,VP", "000003,Trần Văn Cường,VP"])
+            let (units, staff) = try stockServer(s, staff: ["000001,Nguyễn Văn An,VP", "000002,Lê Thị Bình,VP", "000003,Trần Văn Cường,VP"])
             let sc = try Scenario(s, units: units, staff: staff)
             #expect(try rostersync(["sync", "--config", sc.config]).status == 0)
             // As 1.1 left them on a stock server: two passwords in cleartext (one changed by its
