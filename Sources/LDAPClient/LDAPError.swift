@@ -1,10 +1,12 @@
 import CLDAP
 
 /// An LDAP result code (RFC 4511 section 4.1.9, plus libldap's negative client-side codes),
-/// with its name. The raw initializer stays internal: callers compare with the named values.
-public struct LDAPResultCode: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+/// with its name. The raw initializer stays internal: callers compare with the named values,
+/// and only this module turns libldap's numbers into codes.
+public struct LDAPResultCode: Sendable, Hashable, CustomStringConvertible {
+    /// The number on the wire (or libldap's), for logs and the audit record.
     public let rawValue: Int32
-    public init(rawValue: Int32) { self.rawValue = rawValue }
+    init(rawValue: Int32) { self.rawValue = rawValue }
 
     public static let success = Self(rawValue: 0)
     public static let operationsError = Self(rawValue: 1)

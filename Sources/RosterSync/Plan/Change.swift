@@ -33,7 +33,10 @@ public enum ChangeKind: String, Sendable, CaseIterable, Codable, Comparable {
     /// Destructive kinds: their entries are backed up first. (Safety thresholds count every
     /// kind that writes but the one-off separation of unit mailboxes: see SafetyCheck.groups.)
     public var isDestructive: Bool {
-        [.deleteAccount, .disableAccount, .lockAccount, .dissolveUnit, .renameUnit, .moveUnit, .moveAccount, .separateUnitMailbox].contains(self)
+        [
+            .deleteAccount, .disableAccount, .lockAccount, .dissolveUnit, .renameUnit, .moveUnit, .moveAccount,
+            .separateUnitMailbox,
+        ].contains(self)
     }
 }
 
@@ -66,11 +69,13 @@ public enum PlannedOperation: Sendable, Hashable {
     /// The client operation to send.
     public var ldapOperation: LDAPOperation {
         switch self {
-        case let .add(dn, attributes): LDAPOperation(.add(dn: dn, attributes: attributes))
-        case let .modify(dn, mods, assertion): LDAPOperation(.modify(dn: dn, modifications: mods), assertion: assertion)
-        case let .rename(dn, newRDN, newSuperior, assertion):
-            LDAPOperation(.rename(dn: dn, newRDN: newRDN, newSuperior: newSuperior, deleteOldRDN: true), assertion: assertion)
-        case let .delete(dn, assertion): LDAPOperation(.delete(dn: dn), assertion: assertion)
+        case .add(let dn, let attributes): LDAPOperation(.add(dn: dn, attributes: attributes))
+        case .modify(let dn, let mods, let assertion):
+            LDAPOperation(.modify(dn: dn, modifications: mods), assertion: assertion)
+        case .rename(let dn, let newRDN, let newSuperior, let assertion):
+            LDAPOperation(
+                .rename(dn: dn, newRDN: newRDN, newSuperior: newSuperior, deleteOldRDN: true), assertion: assertion)
+        case .delete(let dn, let assertion): LDAPOperation(.delete(dn: dn), assertion: assertion)
         }
     }
 }
@@ -90,12 +95,16 @@ public struct Change: Sendable, Hashable {
     /// Why, in plain words.
     public var reason: String
     /// Per attribute, the old and new values. A new account's are not stored twice: they are
-    /// read from its add operation (an initial load of 100,000 people kept every value both as
-    /// text and as bytes, a third of its peak memory).
+    /// read from its add operation, so an initial load does not hold every value both as text
+    /// and as bytes.
     public var attributes: [AttributeChange] {
         get {
-            guard storedAttributes.isEmpty, kind == .createAccount, case let .add(_, attrs)? = operations.first else { return storedAttributes }
-            return attrs.filter { $0.name != "objectClass" }.map { a in AttributeChange(a.name, old: [], new: a.values.map { String(decoding: $0, as: UTF8.self) }) }
+            guard storedAttributes.isEmpty, kind == .createAccount, case .add(_, let attrs)? = operations.first else {
+                return storedAttributes
+            }
+            return attrs.filter { $0.name != "objectClass" }.map { a in
+                AttributeChange(a.name, old: [], new: a.values.map { String(decoding: $0, as: UTF8.self) })
+            }
         }
         set { storedAttributes = newValue }
     }
@@ -104,7 +113,8 @@ public struct Change: Sendable, Hashable {
     /// The first new value of one attribute, without building the others.
     public func newValue(_ name: String) -> String? {
         if !storedAttributes.isEmpty { return storedAttributes.first { $0.name == name }?.new.first }
-        guard case let .add(_, attrs)? = operations.first, let v = attrs.first(where: { $0.name == name })?.values.first else { return nil }
+        guard case .add(_, let attrs)? = operations.first, let v = attrs.first(where: { $0.name == name })?.values.first
+        else { return nil }
         return String(decoding: v, as: UTF8.self)
     }
     public var operations: [PlannedOperation]

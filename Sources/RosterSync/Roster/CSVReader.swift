@@ -10,7 +10,7 @@ public struct CSVRecord: Sendable {
 /// RFC 4180 CSV with the separator detected from the header line (`,` `;` or tab, as Excel
 /// writes them by locale): quoted fields, doubled quotes, quoted newlines, CRLF or LF.
 /// It works on the UTF-8 bytes (every byte it looks for is ASCII, and no byte of a multi-byte
-/// UTF-8 character is ASCII), which is several times faster than walking Characters.
+/// UTF-8 character is ASCII), which is much faster than walking Characters.
 public enum CSVReader {
     public struct Failure: Error, Sendable {
         public var line: Int

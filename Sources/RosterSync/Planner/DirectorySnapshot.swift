@@ -20,10 +20,9 @@ public struct DirectorySnapshot: Sendable {
     /// The attributes the planner reads, operational ones included, in slot order.
     public static let attributes = Slot.allCases.map { "\($0)" }
 
-    /// The filter of the read: every entry of the base, sorted here by object class. A filter
-    /// naming the classes (`(|(objectClass=organizationalUnit)(objectClass=person))`) costs
-    /// slapd a quarter more CPU on 100,000 entries than a presence test, and slapd shares the
-    /// machine's cores with this process while it reads.
+    /// The filter of the read: every entry of the base, sorted here by object class. A presence
+    /// test costs slapd less than a filter naming the classes, and slapd shares the machine's
+    /// cores with this process while it reads (docs/PERFORMANCE.md).
     public static let filter = Filter.present("objectClass")
 
     /// Where each attribute sits in an `IndexedEntry` read with `attributes`.
@@ -53,8 +52,8 @@ public struct DirectorySnapshot: Sendable {
     private var unitIndex: [String: Int] = [:]
     private var mailboxesWaiting: [String: (dn: DN, entry: IndexedEntry)] = [:]
 
-    /// Parents already parsed, by their text: a directory has a few thousand units and 100,000
-    /// people, so most DNs need only their first RDN parsed.
+    /// Parents already parsed, by their text: a directory has far fewer units than people, so
+    /// most DNs need only their first RDN parsed.
     private var parents: [Substring: DN] = [:]
 
     mutating func parse(_ text: String) -> DN? {
@@ -68,8 +67,18 @@ public struct DirectorySnapshot: Sendable {
         var cut: String.Index?
         for i in text.utf8.indices {
             let b = text.utf8[i]
-            if escaped { escaped = false; continue }
-            if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { return Self.split(try? DN(text)) } else if b == UInt8(ascii: ",") { cut = i; break }
+            if escaped {
+                escaped = false
+                continue
+            }
+            if b == UInt8(ascii: "\\") {
+                escaped = true
+            } else if b == UInt8(ascii: "\"") {
+                return Self.split(try? DN(text))
+            } else if b == UInt8(ascii: ",") {
+                cut = i
+                break
+            }
         }
         guard let cut else { return Self.split(try? DN(text)) }
         let parentText = text[text.utf8.index(after: cut)...]
@@ -82,7 +91,9 @@ public struct DirectorySnapshot: Sendable {
             if parents.count < 100_000 { parents[parentText] = p }
         }
         if let rdn = Self.simpleRDN(text.utf8[..<cut]) { return (parent, rdn) }
-        guard let first = try? DN(String(text[..<cut])), first.rdns.count == 1, let rdn = first.rdn else { return Self.split(try? DN(text)) }
+        guard let first = try? DN(String(text[..<cut])), first.rdns.count == 1, let rdn = first.rdn else {
+            return Self.split(try? DN(text))
+        }
         return (parent, rdn)
     }
 
@@ -97,8 +108,11 @@ public struct DirectorySnapshot: Sendable {
         guard let eq = bytes.firstIndex(of: UInt8(ascii: "=")) else { return nil }
         let type = bytes[..<eq], value = bytes[bytes.index(after: eq)...]
         guard !type.isEmpty, let first = value.first, let last = value.last, first != 0x20, first != 0x23, last != 0x20,
-              type.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x2D }),
-              !value.contains(where: { $0 == 0x5C || $0 == 0x22 || $0 == 0x2B || $0 == 0x3C || $0 == 0x3E || $0 == 0x3B || $0 == 0x2C || $0 == 0x3D || $0 == 0 })
+            type.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x2D }),
+            !value.contains(where: {
+                $0 == 0x5C || $0 == 0x22 || $0 == 0x2B || $0 == 0x3C || $0 == 0x3E || $0 == 0x3B || $0 == 0x2C
+                    || $0 == 0x3D || $0 == 0
+            })
         else { return nil }
         // Cut at ASCII bytes of a valid string: both halves are valid UTF-8.
         return DN.RDN(plainType: String(Substring(type)), value: String(Substring(value)))
@@ -113,7 +127,9 @@ public struct DirectorySnapshot: Sendable {
                 var c = c
                 return c.withUTF8 { b in
                     guard b.count == want.count else { return false }
-                    for i in 0..<b.count where (b[i] >= 0x41 && b[i] <= 0x5A ? b[i] + 0x20 : b[i]) != want[i] { return false }
+                    for i in 0..<b.count where (b[i] >= 0x41 && b[i] <= 0x5A ? b[i] + 0x20 : b[i]) != want[i] {
+                        return false
+                    }
                     return true
                 }
             }
@@ -125,7 +141,11 @@ public struct DirectorySnapshot: Sendable {
         // A unit's mailbox (inetOrgPerson too): part of its unit, not a person.
         if has("rsunitmailbox") {
             let key = parent.normalized
-            if let i = unitIndex[key] { units[i].attach(mailbox: parent.child(rdn), entry: e) } else { mailboxesWaiting[key] = (parent.child(rdn), e) }
+            if let i = unitIndex[key] {
+                units[i].attach(mailbox: parent.child(rdn), entry: e)
+            } else {
+                mailboxesWaiting[key] = (parent.child(rdn), e)
+            }
             return
         }
         // person and the standard classes below it (entries need not list superclasses).
@@ -135,7 +155,9 @@ public struct DirectorySnapshot: Sendable {
         }
         if has("rsclosedmailbox") {
             if let id = e.first(.employeeNumber) {
-                closures[id] = DirectoryClosure(dn: parent.child(rdn), employeeId: id, address: e.first(.rsClosedAddress)?.lowercased(), since: e.day(.rsStateSince))
+                closures[id] = DirectoryClosure(
+                    dn: parent.child(rdn), employeeId: id, address: e.first(.rsClosedAddress)?.lowercased(),
+                    since: e.day(.rsStateSince))
             }
             return
         }
@@ -244,7 +266,7 @@ public struct DirectoryUnit: Sendable {
 
 public final class DirectoryAccount: Sendable {
     /// The entry's place: its parent (one value shared by all its siblings) and its RDN. The
-    /// whole DN is made when asked: on most days nothing is asked of 100,000 people's.
+    /// whole DN is made when asked: on most days nothing is asked of most people's.
     public let parent: DN
     public let rdn: DN.RDN
     public var dn: DN { parent.child(rdn) }

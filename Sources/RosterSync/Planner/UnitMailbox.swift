@@ -11,7 +11,9 @@ public enum UnitMailbox {
 
     public static func dn(of unit: DN) -> DN { unit.child(rdn) }
 
-    public static func dn(of unit: String) -> String { (try? DN(unit)).map { dn(of: $0).string } ?? "cn=unit mailbox,\(unit)" }
+    public static func dn(of unit: String) -> String {
+        (try? DN(unit)).map { dn(of: $0).string } ?? "cn=unit mailbox,\(unit)"
+    }
 
     /// Whether `dn` names a unit mailbox's entry.
     public static func isMailbox(_ dn: String) -> Bool { (try? DN(dn))?.rdn == rdn }
@@ -84,7 +86,9 @@ public enum UnitMailbox {
             }
             var ops: [PlannedOperation] = []
             if !onUnit.isEmpty { ops.append(.modify(dn: dn, modifications: onUnit, assertion: assertion)) }
-            if !onMailbox.isEmpty { ops.append(.modify(dn: Self.dn(of: unit).string, modifications: onMailbox, assertion: assertion)) }
+            if !onMailbox.isEmpty {
+                ops.append(.modify(dn: Self.dn(of: unit).string, modifications: onMailbox, assertion: assertion))
+            }
             return ops
         case let .delete(dn, assertion):
             guard let unit = try? DN(dn) else { return [op] }
@@ -109,7 +113,14 @@ public enum UnitMailbox {
             case "ou": onUnit.append(a)
             default:
                 if n == "mail" { mail = first }
-                if mailboxOnly.contains(n) { onMailbox.append(a) } else if state.contains(n) { onUnit.append(a); onMailbox.append(a) } else { onUnit.append(a) }
+                if mailboxOnly.contains(n) {
+                    onMailbox.append(a)
+                } else if state.contains(n) {
+                    onUnit.append(a)
+                    onMailbox.append(a)
+                } else {
+                    onUnit.append(a)
+                }
             }
         }
         guard let mail, code != nil else { return [.add(dn: unit.string, attributes: attributes)] }
@@ -121,7 +132,9 @@ public enum UnitMailbox {
             LDAPAttribute("sn", label),
             LDAPAttribute("uid", local),
         ]
-        return [.add(dn: unit.string, attributes: onUnit), .add(dn: dn(of: unit).string, attributes: person + onMailbox)]
+        return [
+            .add(dn: unit.string, attributes: onUnit), .add(dn: dn(of: unit).string, attributes: person + onMailbox),
+        ]
     }
 
     /// The writes that move a unit mailbox from its unit's entry (as rostersync 1.1 kept it)
@@ -161,7 +174,10 @@ public enum UnitMailbox {
             mods.append(.replace("rsState", [EntryState.active.rawValue]))
         }
         if !mods.isEmpty {
-            ops.append(.modify(dn: dn, modifications: mods, assertion: values("rsunitcode").first.map { .equality("rsUnitCode", $0) }))
+            ops.append(
+                .modify(
+                    dn: dn, modifications: mods,
+                    assertion: values("rsunitcode").first.map { .equality("rsUnitCode", $0) }))
         }
         return ops
     }

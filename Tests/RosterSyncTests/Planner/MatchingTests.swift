@@ -1,0 +1,44 @@
+import Foundation
+import LDAPModel
+@testable import RosterSync
+import Testing
+
+@Suite("Planner: matching entries to roster rows")
+struct MatchingTests: PlannerFixtures {
+    @Test("adoption by employee number or by email; an ambiguous match is disputed and left alone")
+    func adoption() throws {
+        let r = try roster(staff: "employee_id,full_name,unit_code,email\n1,Nguyễn Văn An,VP,\n2,Lê Văn Bình,VP,binh.le@cema.gov.vn\n3,Trần Văn Cường,VP,cuong@cema.gov.vn\n")
+        let entries = directory + [
+            person("1", "annv", name: "Nguyễn Văn An", managed: false, ["pwdLastSuccess": ["20261120000000Z"]]),
+            person("", "binh.le", name: "Lê Văn Bình", managed: false, ["employeeNumber": [], "pwdLastSuccess": ["20261120000000Z"]]),
+            person("99", "cuong", name: "Trần Văn Cường", managed: false, ["pwdLastSuccess": ["20261120000000Z"]]),
+        ]
+        let p = plan(r, entries)
+        #expect(kinds(p).contains("adoptAccount 1") && kinds(p).contains("adoptAccount 2"))
+        #expect(!kinds(p).contains { $0.hasSuffix(" 3") && !$0.hasPrefix("createAccount") })
+        #expect(p.disputes.map(\.dn) == ["uid=cuong,ou=vp,\(base)"])
+        // The disputed entry keeps its address; the newcomer gets one of their own.
+        let create = try #require(p.changes.first { $0.kind == .createAccount && $0.employeeId == "3" })
+        #expect(create.dn == "uid=cuongtv,ou=vp,\(base)")
+    }
+
+    @Test("protected entries never appear; unknown entries are orphans with no operation")
+    func protectedAndOrphans() throws {
+        let r = try roster(staff: "employee_id,full_name,unit_code\n1,Nguyễn Văn An,VP\n")
+        let shared = LDAPEntry(dn: "uid=ubdt,ou=vp,\(base)", attributes: ["objectClass": [Data("inetOrgPerson".utf8)], "uid": [Data("ubdt".utf8)], "mail": [Data("ubdt@cema.gov.vn".utf8)]])
+        let stray = LDAPEntry(dn: "cn=printer,ou=vp,\(base)", attributes: ["objectClass": [Data("inetOrgPerson".utf8)], "cn": [Data("printer".utf8)]])
+        let p = plan(r, directory + [person("1", "annv", name: "Nguyễn Văn An", ["pwdLastSuccess": ["20261120000000Z"]]), shared, stray])
+        #expect(!p.changes.contains { $0.dn.contains("ubdt") })
+        #expect(kinds(p) == ["orphan cn=printer,ou=vp,\(base)"])
+        #expect(p.changes[0].operations.isEmpty)
+    }
+
+    @Test("Marks: bits set and tested across word boundaries, nothing else set")
+    func marks() {
+        var m = Marks()
+        let set: Set<Int> = [0, 1, 63, 64, 65, 127, 128, 100_000]
+        for i in set { m.insert(i) }
+        for i in 0...100_100 { #expect(m.contains(i) == set.contains(i)) }
+        #expect(!Marks().contains(5))
+    }
+}
