@@ -160,6 +160,9 @@ public struct Plan: Sendable {
     public var disputes: [Dispute]
     /// Unit code → name, for grouping by unit in reports.
     public var unitNames: [String: String]
+    /// Unit code → its parent's code, for the text's tree order (kept in the saved plan, so
+    /// that `show` prints what `plan` printed).
+    public var unitParents: [String: String] = [:]
     /// How many entries rostersync manages in the directory read (the safety thresholds'
     /// percentages are of this).
     public var managedEntries: Int = 0

@@ -35,6 +35,7 @@ extension Plan {
                 Dispute(dn: $0.dn ?? "", employeeId: $0.employeeId, reason: $0.reason ?? "")
             },
             unitNames: document.units ?? [:])
+        plan.unitParents = document.parents ?? [:]
         plan.managedEntries = document.managedEntries ?? 0
         plan.managedUnits = document.managedUnits ?? 0
         plan.renumbered = (document.renumbered ?? []).map {
@@ -70,6 +71,7 @@ private struct PlanDocument: Decodable {
     var scheduled: [ChangeDocument]?
     var disputes: [DisputeDocument]?
     var units: [String: String]?
+    var parents: [String: String]?
     var managedEntries: Int?
     var managedUnits: Int?
     var renumbered: [RenumberingDocument]?

@@ -72,10 +72,11 @@ extension Plan {
     /// Summary first (counts by kind, with each kind's marker, and by unit in tree order),
     /// then each unit's changes under its name as HR wrote it, one line per change with its
     /// reason and old → new values; scheduled changes, suspected renumbering and disputes
-    /// after. `parents`: unit code → parent code, for the tree order (without it, units are
-    /// in name order). `detail`: above `compactAbove` changes (`.auto`) or with `.compact`,
+    /// after. `parents`: unit code → parent code, for the tree order (the plan's own
+    /// `unitParents` when not given; without either, units are in name order). `detail`: above `compactAbove` changes (`.auto`) or with `.compact`,
     /// counts per unit instead of the changes.
-    public func text(color: Bool = false, parents: [String: String] = [:], detail: TextDetail = .auto) -> String {
+    public func text(color: Bool = false, parents given: [String: String] = [:], detail: TextDetail = .auto) -> String {
+        let parents = given.isEmpty ? unitParents : given
         func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
         func colour(_ k: ChangeKind) -> String {
             switch k {
@@ -217,6 +218,7 @@ extension Plan {
             ("scheduled", .array(scheduled.map(change))),
             ("disputes", .array(disputes.map { .object([("dn", .string($0.dn)), ("employeeId", .optional($0.employeeId)), ("reason", .string($0.reason))]) })),
             ("units", .object(unitNames.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+            ("parents", .object(unitParents.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
             ("managedEntries", .int(managedEntries)),
             ("managedUnits", .int(managedUnits)),
         ] + (renumbered.isEmpty ? [] : [("renumbered", .array(renumbered.map {

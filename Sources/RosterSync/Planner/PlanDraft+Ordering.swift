@@ -35,6 +35,8 @@ extension PlanDraft {
             disputes: disputes.sorted { $0.dn < $1.dn },
             unitNames: Dictionary(
                 input.roster.units.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first }))
+        plan.unitParents = Dictionary(
+            input.roster.units.compactMap { u in u.parentCode.map { (u.code, $0) } }, uniquingKeysWith: { first, _ in first })
         plan.managedUnits = input.snapshot.units.filter(\.managed).count
         plan.managedEntries = input.snapshot.accounts.filter(\.managed).count + plan.managedUnits
         plan.renumbered = renumberings().filter { input.units.isEmpty || input.units.contains($0.unitCode) }
