@@ -1,5 +1,4 @@
 import ArgumentParser
-import CSystemZlib
 import Foundation
 import RosterSync
 
@@ -238,37 +237,18 @@ extension Frontend {
         var first = [UInt8](repeating: 0, count: 2)
         let n0 = pread(fd, &first, 2, 0)
         if n0 == 2, first[0] == 0x1F, first[1] == 0x8B {
-            var z = z_stream()
-            // 16 + MAX_WBITS: a gzip header; concatenated members are read one after another.
-            guard inflateInit2_(&z, 16 + MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { throw Failure("\(path): zlib failed to start") }
-            defer { inflateEnd(&z) }
-            var out = [UInt8](repeating: 0, count: 1 << 20)
-            while true {
-                let n = read(fd, &raw, raw.count)
-                guard n >= 0 else { throw Failure("\(path): read failed (\(String(cString: strerror(errno))))") }
-                if n == 0 { break }
-                var offset = 0
-                while offset < n {
-                    var status: Int32 = Z_OK
-                    var produced = 0
-                    raw.withUnsafeMutableBufferPointer { input in
-                        out.withUnsafeMutableBufferPointer { output in
-                            z.next_in = input.baseAddress! + offset
-                            z.avail_in = UInt32(n - offset)
-                            z.next_out = output.baseAddress
-                            z.avail_out = UInt32(output.count)
-                            status = inflate(&z, Z_NO_FLUSH)
-                            offset = n - Int(z.avail_in)
-                            produced = output.count - Int(z.avail_out)
-                        }
-                    }
-                    if produced > 0 { out.withUnsafeBytes { consume(UnsafeRawBufferPointer(rebasing: $0[..<produced]), final: false) } }
-                    if status == Z_STREAM_END {
-                        guard inflateReset(&z) == Z_OK else { throw Failure("\(path): zlib reset failed") }
-                    } else if status != Z_OK && status != Z_BUF_ERROR {
-                        throw Failure("\(path): not a valid gzip file (zlib error \(status))")
+            do {
+                let gunzip = try Gunzip()
+                while true {
+                    let n = read(fd, &raw, raw.count)
+                    guard n >= 0 else { throw Failure("\(path): read failed (\(String(cString: strerror(errno))))") }
+                    if n == 0 { break }
+                    try raw.withUnsafeBytes { bytes in
+                        try gunzip.inflate(UnsafeRawBufferPointer(rebasing: bytes[..<n])) { consume($0, final: false) }
                     }
                 }
+            } catch let e as Gunzip.Failure {
+                throw Failure("\(path): \(e)")
             }
         } else {
             while true {

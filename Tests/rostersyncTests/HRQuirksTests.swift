@@ -79,8 +79,8 @@ struct HRQuirksTests {
             try writeRoster(staff, [Self.staffHeader, "000002,Nguyễn Văn An,VP,Chuyên viên,active,,,"])
             let sc = try Scenario(s, units: units, staff: staff, extra: "protected: [\"uid=ubdt,ou=units,\(s.suffix)\"]\n")
             #expect(try sync(sc).status == 0)
-            let root = try ldapEntries(s, "(rsUnitCode=UBDT)", ["mail"])
-            #expect(root.values.first?["mail"] == ["ubdt2@cema.gov.vn"], "\(root)")
+            let root = try ldapEntries(s, "(&(objectClass=rsUnitMailbox)(rsUnitCode=UBDT))", ["mail"])
+            #expect(root.count == 1 && root.values.first?["mail"] == ["ubdt2@cema.gov.vn"], "\(root)")
             for run in 2...3 { try expectQuiet(sc, [], "run \(run)") }
         }
     }
@@ -124,7 +124,8 @@ struct HRQuirksTests {
             let merged = try sync(sc)
             #expect(merged.status == 0, "\(merged.stdout)\(merged.stderr)")
             #expect(merged.stderr.contains("unit \"TCDT\" of departed 000004"), "a warning, not an error: \(merged.stderr)")
-            let tcdt = try ldapEntries(s, "(rsUnitCode=TCDT)", ["rsState", "owner"])
+            let tcdt = try ldapEntries(s, "(&(objectClass=rsUnitMailbox)(rsUnitCode=TCDT))", ["rsState", "owner"])
+            #expect(tcdt.count == 1, "\(tcdt)")
             #expect(tcdt.values.first?["rsstate"] == ["disabled"], "the merged unit's mailbox stops: \(tcdt)")
             #expect(tcdt.values.first?["owner"] == nil, "nobody holds it; its head moved on: \(tcdt)")
             #expect(try ldapEntries(s, "(employeeNumber=000003)", ["rsState"]).values.first?["rsstate"] == ["disabled"])
