@@ -312,7 +312,7 @@ extension Frontend {
         guard let credential else { return c.operations }
         let password = hash.hash(credential.password)
         // A unit mailbox of rostersync 1.1 is its unit's entry: no write names its own entry.
-        let separate = c.operations.contains { UnitMailbox.isMailbox($0.dn) }
+        let separate = c.kind == .handoverUnitMailbox && c.operations.contains { UnitMailbox.isMailbox($0.dn) }
         return c.operations.map { op in
             switch op {
             case let .add(dn, attrs) where attrs.contains(where: { $0.name.lowercased() == "mail" }):

@@ -16,7 +16,11 @@ public enum UnitMailbox {
     }
 
     /// Whether `dn` names a unit mailbox's entry.
-    public static func isMailbox(_ dn: String) -> Bool { (try? DN(dn))?.rdn == rdn }
+    public static func isMailbox(_ dn: String) -> Bool {
+        // Most DNs asked about are people's (`uid=…`): no parse for those.
+        guard dn.utf8.count > 3, dn.utf8.prefix(3).map({ $0 | 0x20 }) == Array("cn=".utf8) else { return false }
+        return (try? DN(dn))?.rdn == rdn
+    }
 
     /// Attributes of the mailbox's entry alone (lower case).
     static let mailboxOnly: Set<String> = [
