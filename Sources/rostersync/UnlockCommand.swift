@@ -40,8 +40,11 @@ struct UnlockCommand: ParsableCommand {
 
     func run() throws {
         let started = Date()
-        let config = try Frontend.failing(outcome: "nothing was done") { try Frontend.loadConfig(options.config) }
-        let state = try Frontend.failing(outcome: "nothing was done") { try StateFolder(config.stateDir) }
+        // Under the run lock and the directory's lease, as every command that writes: a sync
+        // planning at the same moment would otherwise lock again what was just reopened.
+        let run = try Frontend.exclusiveRun(options.config, started: started)
+        defer { run.release() }
+        let (config, state) = (run.config, run.state)
         let today = Frontend.today()
         let exempt = until.flatMap(Day.init(parsing:)) ?? config.policy.lockAfter.after(today)
         try Frontend.failing(outcome: "nothing was done") {

@@ -98,6 +98,16 @@ struct LeaseTests {
         }
     }
 
+    @Test("unlock too is refused while another run holds the lease")
+    func unlockRefused() throws {
+        try withSlapd { s in
+            let sc = try Scenario(s, units: samples + "/units.csv", staff: samples + "/staff.csv")
+            try putLease(s, "held by rostersync run 20261206-090000-77 on host mail2.cema.gov.vn, pid 77, until \(Self.iso(600))")
+            let out = try rostersync(["unlock", "--config", sc.config, "annv@cema.gov.vn", "--reason", "CV 12/TTTT"])
+            #expect(out.status == 1 && out.stderr.contains("another rostersync run holds"), "\(out.stderr)")
+        }
+    }
+
     @Test("apply takes the lock before reading its plan")
     func applyLocksFirst() throws {
         try withSlapd { s in
