@@ -102,9 +102,38 @@ struct Check: ParsableCommand {
                          people: people, probe: !readOnly).run(report: report)
         }
 
+        if servers.count > 1 { Self.compareEntries(config, servers, report: report) }
         if let reader = config.directory.mailReader { Self.checkMailReader(config, reader, report: report) }
 
         if failed { throw ExitCode.failure }
+    }
+
+    /// The providers hold the same number of managed entries. Equal contextCSNs say that each
+    /// has every change the other has *announced*: a provider killed in the middle of a run
+    /// (pipelined writes commit out of CSN order) can leave its peer without some entries for
+    /// good, which only a count shows (seen in the pair's failover test: 2,869 vs 2,842).
+    static func compareEntries(_ config: Config, _ servers: [LDAPConnection], report: (Bool?, String, String) -> Void) {
+        let managed = Filter.or(["rsAccount", "rsUnit", "rsUnitMailbox"].map { .equality("objectClass", $0) })
+        var counts: [(uri: String, entries: Int, csn: [String: String]?)] = []
+        for server in servers {
+            var n = 0
+            do {
+                try server.search(base: config.directory.unitsBase.string, filter: managed, attributes: ["1.1"]) { _ in n += 1 }
+                counts.append((server.uri, n, try? Replication.contextCSN(server, base: config.directory.base.string)))
+            } catch {
+                report(nil, "entries", "\(server.uri): cannot count the managed entries: \(error)")
+                return
+            }
+        }
+        let list = counts.map { "\($0.uri) \($0.entries)" }.joined(separator: ", ")
+        if Set(counts.map(\.entries)).count == 1 {
+            report(true, "entries", "every provider holds \(counts[0].entries) managed entries")
+        } else if counts.allSatisfy({ $0.csn != nil && $0.csn! == counts[0].csn! }) {
+            report(false, "entries", "the providers hold different numbers of managed entries (\(list)) though none is behind (same contextCSN): "
+                   + "replication lost writes, as a provider killed mid-run can make it; reload the one with fewer from the other (slapcat, then slapadd) before the next sync")
+        } else {
+            report(nil, "entries", "the providers differ (\(list)) while replication catches up (their contextCSNs differ)")
+        }
     }
 
     /// The mail servers' identity (`directory.mail_reader`) reads what Postfix and Dovecot
