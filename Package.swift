@@ -44,14 +44,25 @@ let package = Package(
             dependencies: ["LDAPModel", .product(name: "Yams", package: "Yams"), .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: strict
         ),
-        // The thin executable: one file per subcommand.
+        // Running the core against the world: config and secrets, gathering rosters and the
+        // directory, the executor and applier, the state folder (lock, audit, backups, notices),
+        // settling, the lease, checks and restores. Every command calls into it; its API is
+        // `package`, for the executable and the tests only.
+        .target(
+            name: "RosterSyncRun",
+            dependencies: [
+                "LDAPClient", "RosterSync", "CSystemZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The thin executable: one file per subcommand, each options, validation and a call.
         .executableTarget(
             name: "rostersync",
             dependencies: [
-                "LDAPClient", "RosterSync", "CSystemZlib",
+                "RosterSyncRun", "RosterSync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -79,6 +90,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "RosterSyncTests", dependencies: ["RosterSync"], exclude: ["Snapshots"], swiftSettings: strict),
+        // The applier and the executor against a real slapd, through the run library's API.
+        .testTarget(
+            name: "RosterSyncRunTests",
+            dependencies: ["RosterSyncRun", "SlapdHarness", "LDAPClient", "RosterSync"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "rostersyncTests",
             dependencies: ["SlapdHarness", "LDAPClient", "RosterSync"],

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RosterSync
+import RosterSyncRun
 
 /// `rostersync report`: the paperwork of the regulation, made from the directory, the rosters,
 /// the plan and the audit log.
@@ -19,9 +20,9 @@ struct ReportCommand: ParsableCommand {
             if let asOf, Day(parsing: asOf) == nil { throw ValidationError("--as-of \(asOf): expected a date such as 2026-12-31") }
         }
 
-        func gather() throws -> Frontend.Gathered {
-            try Frontend.failing(outcome: "no report was made") {
-                try Frontend.gather(configPath: options.config, units: nil, staff: nil, asOf: asOf, unitFilter: [])
+        func gather() throws -> Runner.Gathered {
+            try Runner.failing(outcome: "no report was made") {
+                try Runner.gather(configPath: options.config, units: nil, staff: nil, asOf: asOf, unitFilter: [])
             }
         }
     }
@@ -57,8 +58,8 @@ struct ReportCommand: ParsableCommand {
                 throw ExitCode.failure
             }
             let report = ReviewReport(g.reportInput, only: Set(units))
-            let files = try Frontend.failing(outcome: "no report was made") { try report.files(format: format.rawValue) }
-            try Frontend.writeAll(files, into: out)
+            let files = try Runner.failing(outcome: "no report was made") { try report.files(format: format.rawValue) }
+            try Runner.writeAll(files, into: out)
             print("\(files.count) files written to \(out) (\(report.units.count) units, as of \(g.day))")
         }
     }
@@ -95,51 +96,20 @@ struct ReportCommand: ParsableCommand {
         func run() throws {
             guard let period = ReportPeriod(parsing: period) else { throw ExitCode.failure }
             let g = try common.gather()
-            let report = try Frontend.failing(outcome: "no report was made") { () throws -> UsageReport in
-                // Every address that delivers to a mailbox, aliases included, numbered.
-                var index: [String: Int] = [:]
-                let boxes = g.snapshot.accounts.map { ($0.mail, $0.aliases) } + g.snapshot.units.map { ($0.mail, $0.aliases) }
-                for case let (mail?, aliases) in boxes {
-                    let i = index[mail] ?? index.count
-                    index[mail] = i
-                    for x in aliases where index[x] == nil { index[x] = i }
-                }
-                let patterns = mailLogs.isEmpty ? g.config.reports.mailLogs : mailLogs
-                let files = try Frontend.expand(patterns)
-                if files.isEmpty && !patterns.isEmpty {
-                    printError("warning: no mail log matches \(patterns.joined(separator: ", ")): the report has no mail counts")
-                }
-                var counter: MailLogCounter?
-                if !files.isEmpty {
-                    var c = MailLogCounter(from: period.from, to: period.to, mailboxes: index, count: index.count + 1)
-                    let start = DispatchTime.now()
-                    for f in files { try Frontend.readMailLog(f, into: &c) }
-                    if timings {
-                        let s = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-                        let lines = c.sources.reduce(0) { $0 + $1.lines }
-                        printError(String(format: "timing: mail logs %d lines in %.3f s (%.0f lines/s)", lines, s, Double(lines) / max(s, 1e-9)))
-                    }
-                    counter = c
-                }
-                var sizes: [String: (quota: Int64?, used: Int64?)] = [:]
-                if let path = g.config.reports.mailboxSizes { sizes = try Frontend.readSizes(path) }
-                let auditPath = g.config.stateDir + "/audit.jsonl"
-                let audit = Frontend.readAudit(auditPath)
-                return UsageReport(g.reportInput, period: period, mail: counter, mailboxIndex: index, sizes: sizes,
-                                   sizesSource: g.config.reports.mailboxSizes, audit: audit,
-                                   auditSource: audit.isEmpty ? "\(auditPath) (trống hoặc chưa có)" : auditPath)
+            let report = try Runner.failing(outcome: "no report was made") {
+                try Runner.usageReport(g, period: period, mailLogs: mailLogs, timings: timings)
             }
             switch format {
-            case .csv: try Frontend.writeAll(report.csv(), into: out ?? ".")
+            case .csv: try Runner.writeAll(report.csv(), into: out ?? ".")
             case .xlsx:
-                let data = try Frontend.failing(outcome: "no report was made") { try report.workbook().data(modified: period.to) }
+                let data = try Runner.failing(outcome: "no report was made") { try report.workbook().data(modified: period.to) }
                 let file = URL(fileURLWithPath: out ?? "usage.xlsx")
-                try Frontend.writeAll([(file.lastPathComponent, data)], into: file.deletingLastPathComponent().path)
+                try Runner.writeAll([(file.lastPathComponent, data)], into: file.deletingLastPathComponent().path)
             case .html, .json:
                 let text = format == .html ? report.html() : report.json()
                 guard let out else { print(text, terminator: ""); return }
                 let file = URL(fileURLWithPath: out)
-                try Frontend.writeAll([(file.lastPathComponent, text)], into: file.deletingLastPathComponent().path)
+                try Runner.writeAll([(file.lastPathComponent, text)], into: file.deletingLastPathComponent().path)
             }
         }
     }
@@ -160,123 +130,9 @@ struct ReportCommand: ParsableCommand {
 
         func run() throws {
             let g = try common.gather()
-            var firstSeen: [String: Day] = [:]
-            for a in Frontend.readAudit(g.config.stateDir + "/audit.jsonl") {
-                guard let id = a.employeeId else { continue }
-                firstSeen[id] = min(firstSeen[id] ?? a.day, a.day)
-            }
-            var st = stat()
-            let rosterDay = stat(g.staffPath, &st) == 0 ? Day(ordinal: Int(st.st_mtim.tv_sec) / 86_400) : g.day
-            let report = OverdueReport(g.reportInput, firstSeen: firstSeen, rosterDay: rosterDay, calendar: WorkCalendar(holidays: g.config.reports.holidays))
+            let report = Runner.overdueReport(g)
             print(format == .json ? report.json() : report.text(), terminator: "")
             if !report.rows.isEmpty { throw ExitCode(2) }
         }
-    }
-}
-
-extension Frontend {
-    /// Writes each file into `dir` (made if missing), atomically, readable by the group.
-    static func writeAll(_ files: [(name: String, text: String)], into dir: String) throws {
-        try writeAll(files.map { ($0.name, Data($0.text.utf8)) }, into: dir)
-    }
-
-    static func writeAll(_ files: [(name: String, data: Data)], into dir: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        } catch {
-            printError("rostersync: cannot make \(dir): \((error as NSError).localizedDescription)")
-            throw ExitCode.failure
-        }
-        for f in files {
-            let path = (dir as NSString).appendingPathComponent(f.name)
-            do {
-                try writeFile(path, f.data, mode: 0o640)
-            } catch {
-                printError("rostersync: cannot write \(path): \(error)")
-                throw ExitCode.failure
-            }
-        }
-    }
-
-    /// Paths with `*` and `?` expanded (sorted); a plain path that does not exist is an error,
-    /// a pattern that matches nothing is not (the report says so).
-    static func expand(_ patterns: [String]) throws -> [String] {
-        var out: [String] = []
-        for p in patterns {
-            if !p.contains("*") && !p.contains("?") {
-                guard FileManager.default.fileExists(atPath: p) else { throw Failure("\(p): no such mail log") }
-                out.append(p)
-                continue
-            }
-            var g = glob_t()
-            defer { globfree(&g) }
-            guard glob(p, 0, nil, &g) == 0 else { continue }
-            for i in 0..<Int(g.gl_pathc) { if let s = g.gl_pathv[i] { out.append(String(cString: s)) } }
-        }
-        return out
-    }
-
-    /// Feeds a log file to the counter in 1 MiB blocks; `.gz` (by its magic bytes) through zlib.
-    static func readMailLog(_ path: String, into counter: inout MailLogCounter) throws {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw Failure("\(path): cannot read the mail log (\(String(cString: strerror(errno))))") }
-        defer { close(fd) }
-        counter.begin(source: path)
-        var raw = [UInt8](repeating: 0, count: 1 << 20)
-        var pending: [UInt8] = []
-        func consume(_ bytes: UnsafeRawBufferPointer, final: Bool) {
-            if pending.isEmpty {
-                let used = counter.feed(bytes, final: final)
-                pending.append(contentsOf: bytes[used...])
-            } else {
-                pending.append(contentsOf: bytes)
-                let used = pending.withUnsafeBytes { counter.feed($0, final: final) }
-                pending.removeFirst(used)
-            }
-        }
-        var first = [UInt8](repeating: 0, count: 2)
-        let n0 = pread(fd, &first, 2, 0)
-        if n0 == 2, first[0] == 0x1F, first[1] == 0x8B {
-            do {
-                let gunzip = try Gunzip()
-                while true {
-                    let n = read(fd, &raw, raw.count)
-                    guard n >= 0 else { throw Failure("\(path): read failed (\(String(cString: strerror(errno))))") }
-                    if n == 0 { break }
-                    try raw.withUnsafeBytes { bytes in
-                        try gunzip.inflate(UnsafeRawBufferPointer(rebasing: bytes[..<n])) { consume($0, final: false) }
-                    }
-                }
-            } catch let e as Gunzip.Failure {
-                throw Failure("\(path): \(e)")
-            }
-        } else {
-            while true {
-                let n = read(fd, &raw, raw.count)
-                guard n >= 0 else { throw Failure("\(path): read failed (\(String(cString: strerror(errno))))") }
-                if n == 0 { break }
-                raw.withUnsafeBytes { consume(UnsafeRawBufferPointer(rebasing: $0[..<n]), final: false) }
-            }
-        }
-        if !pending.isEmpty { pending.withUnsafeBytes { _ = counter.feed($0, final: true) } }
-    }
-
-    /// `address,quota_bytes,used_bytes` (a header and blank cells allowed).
-    static func readSizes(_ path: String) throws -> [String: (quota: Int64?, used: Int64?)] {
-        var out: [String: (quota: Int64?, used: Int64?)] = [:]
-        try forEachAddressRow(path, fields: 3) { address, f in
-            let q = f[1].trimmingCharacters(in: .whitespaces), u = f[2].trimmingCharacters(in: .whitespaces)
-            guard q.isEmpty || Int64(q) != nil else { return (2, "quota_bytes \"\(q)\" is not a number") }
-            guard u.isEmpty || Int64(u) != nil else { return (3, "used_bytes \"\(u)\" is not a number") }
-            out[address] = (Int64(q), Int64(u))
-            return nil
-        }
-        return out
-    }
-
-    /// The audit log's records (missing file: none; a damaged line is skipped).
-    static func readAudit(_ path: String) -> [AuditEntry] {
-        guard let bytes = try? readBytes(path) else { return [] }
-        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { AuditEntry(line: $0) }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RosterSync
+import RosterSyncRun
 
 @main
 struct RosterSyncCommand: ParsableCommand {
@@ -20,7 +21,7 @@ struct RosterSyncCommand: ParsableCommand {
             """,
         version: BuildInfo.version,
         subcommands: [
-            Check.self, RosterCommand.self, PlanCommand.self, ShowCommand.self, SyncCommand.self, ApplyCommand.self,
+            CheckCommand.self, RosterCommand.self, PlanCommand.self, ShowCommand.self, SyncCommand.self, ApplyCommand.self,
             RestoreCommand.self, UnlockCommand.self, ReportCommand.self,
         ]
     )
@@ -32,7 +33,15 @@ struct RosterSyncCommand: ParsableCommand {
         if let message = unknownCommand(args) {
             exit(withError: ValidationError(message))
         }
-        main(nil)
+        do {
+            var command = try parseAsRoot(nil)
+            try command.run()
+        } catch let stop as RunExit {
+            // Said already (logged); only the status is left.
+            Foundation.exit(stop.code)
+        } catch {
+            exit(withError: error)
+        }
     }
 
     /// "Unknown command 'pln'. Did you mean 'plan'?" when the first word that is not an option,

@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
-import LDAPClient
-import LDAPModel
 import RosterSync
+import RosterSyncRun
 
 /// `rostersync unlock ADDRESS`: reopen a mailbox locked for inactivity (art. 9.3a).
 struct UnlockCommand: ParsableCommand {
@@ -39,52 +38,6 @@ struct UnlockCommand: ParsableCommand {
     }
 
     func run() throws {
-        let started = Date()
-        // Under the run lock and the directory's lease, as every command that writes: a sync
-        // planning at the same moment would otherwise lock again what was just reopened.
-        let run = try Frontend.exclusiveRun(options.config, started: started)
-        defer { run.release() }
-        let (config, state) = (run.config, run.state)
-        let today = Frontend.today()
-        let exempt = until.flatMap(Day.init(parsing:)) ?? config.policy.lockAfter.after(today)
-        try Frontend.failing(outcome: "nothing was done") {
-            let conn = try Frontend.connect(config)
-            let mail = address.lowercased()
-            let found = try conn.search(base: config.directory.base.string, filter: .or([.equality("mail", mail), .equality("mailLocalAddress", mail)]),
-                                        attributes: ["rsState", "rsStateSince", "employeeNumber", "cn"])
-            if found.isEmpty {
-                // Deleted for disuse: the record of the deletion is what keeps it from coming back.
-                let closed = try conn.search(base: config.directory.unitsBase.string, filter: .and([.equality("objectClass", "rsClosedMailbox"), .equality("rsClosedAddress", mail)]),
-                                             attributes: ["employeeNumber", "cn", "rsStateSince"])
-                guard let record = closed.first, closed.count == 1 else {
-                    throw Frontend.Failure(closed.isEmpty ? "no mailbox \(address) in \(config.directory.base), and none deleted for disuse" : "\(closed.count) records of deleted mailboxes name \(address): fix that first")
-                }
-                let id = record.string("employeeNumber")
-                let change = Change(
-                    kind: .enableAccount, dn: record.dn, employeeId: id, groupUnit: nil,
-                    subject: "\(id ?? "") \(record.string("cn") ?? address)",
-                    reason: "deleted for disuse, reopened at the unit's request (\(reason)): the next sync makes the mailbox again",
-                    attributes: [AttributeChange("rsClosedAddress", old: [mail], new: [])])
-                try conn.delete(record.dn, assertion: .equality("rsClosedAddress", mail))
-                state.audit([AuditRecord(time: Frontend.timestamp(), run: Frontend.runId(started), actor: Frontend.actor(force: false, reason: nil), change: change, result: "ok")])
-                Log.logger.notice("reopened \(address), deleted for disuse: the next sync makes the mailbox again, with a new initial password")
-                return
-            }
-            guard let entry = found.first, found.count == 1 else {
-                throw Frontend.Failure("\(found.count) entries answer to \(address): fix that first")
-            }
-            guard entry.string("rsState") == "locked" else {
-                throw Frontend.Failure("\(address) is \(entry.string("rsState") ?? "not managed by rostersync"), not locked for inactivity")
-            }
-            let change = Change(
-                kind: .enableAccount, dn: entry.dn, employeeId: entry.string("employeeNumber"), groupUnit: nil,
-                subject: "\(entry.string("employeeNumber") ?? "") \(entry.string("cn") ?? address)",
-                reason: "reopened at the unit's request (\(reason)); not locked again before \(exempt)",
-                attributes: [AttributeChange("rsState", old: ["locked"], new: ["active"]), AttributeChange("rsLockExemptUntil", old: [], new: [exempt.generalizedTime])])
-            try conn.modify(entry.dn, Planner.stateModifications(to: .active, on: today, reason: "reopened: \(reason)")
-                + [.replace("rsLockExemptUntil", [exempt.generalizedTime])], assertion: .equality("rsState", "locked"))
-            state.audit([AuditRecord(time: Frontend.timestamp(), run: Frontend.runId(started), actor: Frontend.actor(force: false, reason: nil), change: change, result: "ok")])
-            Log.logger.notice("reopened \(address); not locked again before \(exempt)")
-        }
+        try Runner.reopen(configPath: options.config, address: address, request: reason, until: until.flatMap(Day.init(parsing:)))
     }
 }

@@ -21,8 +21,8 @@ import RosterSync
 /// read anything in it) and `metrics/` 0755 with the file 0644, because node_exporter runs as
 /// its own user and reads the file through a link in its textfile folder. The metrics hold
 /// counts only: no name, DN or address.
-struct StateFolder {
-    let path: String
+package struct StateFolder {
+    package let path: String
     /// The audit log, opened once for the run: a line per change with an open and a close
     /// each was a second of a 100,000-mailbox first sync.
     private let auditFile = AuditFile()
@@ -32,7 +32,7 @@ struct StateFolder {
         deinit { if fd >= 0 { close(fd) } }
     }
 
-    init(_ path: String) throws {
+    package init(_ path: String) throws {
         self.path = path
         for (sub, mode) in [("", 0o711), ("/backups", 0o700), ("/notices", 0o700), ("/runs", 0o700), ("/metrics", 0o755)] as [(String, mode_t)] {
             try FileManager.default.createDirectory(atPath: path + sub, withIntermediateDirectories: true, attributes: [.posixPermissions: mode])
@@ -51,7 +51,7 @@ struct StateFolder {
     /// Writes a file whole (a temporary file renamed over it), with exactly `mode`.
     /// Appends to a state file (mode 0600 when made), synced to disk. A failure is logged:
     /// the file is an index the next run reads again.
-    static func append(_ path: String, _ data: Data) {
+    package static func append(_ path: String, _ data: Data) {
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         guard fd >= 0 else { Log.logger.error("\(path): \(String(cString: strerror(errno)))"); return }
         defer { close(fd) }
@@ -66,10 +66,10 @@ struct StateFolder {
         fsync(fd)
     }
 
-    static func write(_ path: String, _ data: Data, mode: mode_t = 0o600, durable: Bool = true) throws {
+    package static func write(_ path: String, _ data: Data, mode: mode_t = 0o600, durable: Bool = true) throws {
         let tmp = path + ".tmp-\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw Frontend.Failure("\(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw Runner.Failure("\(path): \(String(cString: strerror(errno)))") }
         fchmod(fd, mode)
         var ok = true
         data.withUnsafeBytes { raw in
@@ -85,11 +85,11 @@ struct StateFolder {
         guard ok, rename(tmp, path) == 0 else {
             let e = String(cString: strerror(errno))
             unlink(tmp)
-            throw Frontend.Failure("\(path): \(e)")
+            throw Runner.Failure("\(path): \(e)")
         }
     }
 
-    final class Lock {
+    package final class Lock {
         let fd: Int32
         init(fd: Int32) { self.fd = fd }
         func release() {
@@ -99,17 +99,17 @@ struct StateFolder {
     }
 
     /// Takes the run lock, or fails at once naming the holder.
-    func lock() throws -> Lock {
+    package func lock() throws -> Lock {
         let file = path + "/rostersync.lock"
         let fd = open(file, O_RDWR | O_CREAT, 0o600)
-        guard fd >= 0 else { throw Frontend.Failure("\(file): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw Runner.Failure("\(file): \(String(cString: strerror(errno)))") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let holder = (try? String(contentsOfFile: file, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
             close(fd)
-            throw Frontend.Failure("another run holds \(file) (\(holder.isEmpty ? "unknown" : holder)); nothing was done")
+            throw Runner.Failure("another run holds \(file) (\(holder.isEmpty ? "unknown" : holder)); nothing was done")
         }
         ftruncate(fd, 0)
-        let me = "pid \(getpid()) since \(Frontend.timestamp())\n"
+        let me = "pid \(getpid()) since \(Runner.timestamp())\n"
         _ = me.withCString { Glibc.write(fd, $0, strlen($0)) }
         return Lock(fd: fd)
     }
@@ -117,12 +117,12 @@ struct StateFolder {
     /// Appends to the audit log with one write(2), synced to disk unless `sync` is false. A
     /// line written survives a kill -9 of the process (it is in the kernel's page cache); the
     /// fsync is for a crash of the machine.
-    func audit(_ records: [AuditRecord], sync: Bool = true) {
+    package func audit(_ records: [AuditRecord], sync: Bool = true) {
         appendAudit(records.map { $0.line() + "\n" }.joined(), sync: sync)
     }
 
     /// Appends lines made elsewhere (each ending in a newline) to the audit log.
-    func appendAudit(_ text: String, sync: Bool = true) {
+    package func appendAudit(_ text: String, sync: Bool = true) {
         let file = path + "/audit.jsonl"
         if auditFile.fd < 0 {
             auditFile.fd = open(file, O_WRONLY | O_CREAT | O_APPEND, 0o600)
@@ -147,11 +147,11 @@ struct StateFolder {
         if sync { fsync(fd) }
     }
 
-    static func noticeFileName(_ unitCode: String) -> String { unitCode.replacingOccurrences(of: "/", with: "_") + ".txt" }
+    package static func noticeFileName(_ unitCode: String) -> String { unitCode.replacingOccurrences(of: "/", with: "_") + ".txt" }
 
     /// One notice per unit with its credentials, as text and as a page to print (both 0600);
     /// returns the folder.
-    func writeNotices(runId: String, day: Day, unitNames: [String: String], credentials: [Credential], documents: Config.Documents) throws -> String {
+    package func writeNotices(runId: String, day: Day, unitNames: [String: String], credentials: [Credential], documents: Config.Documents) throws -> String {
         let dir = path + "/notices/" + runId
         guard !credentials.isEmpty else { return dir }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -160,7 +160,7 @@ struct StateFolder {
         return dir
     }
 
-    func rewriteNotices(_ dir: String, day: Day, unitNames: [String: String], credentials: [Credential], documents: Config.Documents) throws {
+    package func rewriteNotices(_ dir: String, day: Day, unitNames: [String: String], credentials: [Credential], documents: Config.Documents) throws {
         let byUnit = Dictionary(grouping: credentials, by: \.unitCode)
         if let existing = try? FileManager.default.contentsOfDirectory(atPath: dir) {
             let names = Set(byUnit.keys.flatMap { [Self.noticeFileName($0), Notice.htmlTwin(of: Self.noticeFileName($0))] })
@@ -183,7 +183,7 @@ struct StateFolder {
     /// password change), as LDIF `ldapadd` restores, parents first; returns the file, or nil
     /// when there was nothing to back up. An entry that is not there stops the run before any
     /// write: a destructive change never goes ahead without its backup.
-    func backup(runId: String, dns: [String], conn: LDAPConnection) throws -> String? {
+    package func backup(runId: String, dns: [String], conn: LDAPConnection) throws -> String? {
         guard !dns.isEmpty else { return nil }
         let dir = path + "/backups/" + runId
         // Read pipelined, written in the given order; a read that fails stops the run before
@@ -199,7 +199,7 @@ struct StateFolder {
         if let failure { throw failure }
         let missing = dns.indices.filter { entries[$0] == nil }.map { dns[$0] }
         guard missing.isEmpty else {
-            throw Frontend.Failure("no entry at \(missing.count) of the \(dns.count) DNs to back up (\(missing.prefix(3).joined(separator: "; "))\(missing.count > 3 ? "; …" : "")): "
+            throw Runner.Failure("no entry at \(missing.count) of the \(dns.count) DNs to back up (\(missing.prefix(3).joined(separator: "; "))\(missing.count > 3 ? "; …" : "")): "
                 + "the directory changed since it was read; nothing was written, run again")
         }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -224,7 +224,7 @@ struct StateFolder {
 
     /// The run that started writing and has not reached its end (killed, or its connection
     /// lost), with the changes by kind it was let through; nil when the last run ended.
-    func unfinishedRun() -> (run: String, counts: [ChangeKind: Int])? {
+    package func unfinishedRun() -> (run: String, counts: [ChangeKind: Int])? {
         guard let data = FileManager.default.contents(atPath: path + "/unfinished-run.json"),
               let doc = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let run = doc["run"] as? String else { return nil }
         var counts: [ChangeKind: Int] = [:]
@@ -232,14 +232,14 @@ struct StateFolder {
         return (run, counts)
     }
 
-    func markUnfinished(runId: String, counts: [ChangeKind: Int]) throws {
+    package func markUnfinished(runId: String, counts: [ChangeKind: Int]) throws {
         let doc: [String: Any] = ["run": runId, "counts": Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })]
         try Self.write(path + "/unfinished-run.json", try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), mode: 0o600)
     }
 
-    func clearUnfinished() { unlink(path + "/unfinished-run.json") }
+    package func clearUnfinished() { unlink(path + "/unfinished-run.json") }
 
-    func writeMetrics(started: Date, result: String, outcomes: [String: [String: Int]]) {
+    package func writeMetrics(started: Date, result: String, outcomes: [String: [String: Int]]) {
         let now = Date()
         let text = Metrics.text(finished: now.timeIntervalSince1970, duration: now.timeIntervalSince(started), result: result, outcomes: outcomes)
         try? Self.write(path + "/metrics/rostersync.prom", Data(text.utf8), mode: 0o644)

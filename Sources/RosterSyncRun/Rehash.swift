@@ -4,17 +4,17 @@ import LDAPModel
 import Logging
 import RosterSync
 
-extension Frontend {
+extension Runner {
     /// The state folder's record that the passwords were looked at (made by the first run of
     /// a version that hashes them): later runs skip the pass.
-    static let rehashMarker = "passwords-hashed"
+    package static let rehashMarker = "passwords-hashed"
 
     /// Cleartext passwords that an earlier version left (it let a stock slapd, whose
     /// `olcPPolicyHashCleartext` is off, store initial passwords as sent): each managed
     /// mailbox's cleartext `userPassword` is replaced by its hash in `directory.password_hash`
     /// (the holder's password is unchanged), and so are those in the state folder's backups.
     /// Once per state folder; each entry audited (`rehashPassword`), no password in the record.
-    static func rehashCleartextPasswords(config: Config, state: StateFolder, runId: String, actor: String) throws {
+    package static func rehashCleartextPasswords(config: Config, state: StateFolder, runId: String, actor: String) throws {
         let marker = state.path + "/" + rehashMarker
         guard !FileManager.default.fileExists(atPath: marker) else { return }
         let conn = try connect(config)
@@ -63,7 +63,7 @@ extension Frontend {
 
     /// Backup LDIF files of the state folder with a cleartext `userPassword` get its hash
     /// instead, in place (mode kept). Returns the number of values hashed.
-    static func rehashBackups(_ state: StateFolder, hash: Config.PasswordHash) throws -> Int {
+    package static func rehashBackups(_ state: StateFolder, hash: Config.PasswordHash) throws -> Int {
         let root = state.path + "/backups"
         var count = 0
         for run in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] {

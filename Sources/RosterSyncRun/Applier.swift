@@ -14,18 +14,23 @@ import RosterSync
 /// failed), not at the end of its slice: a run killed half way has reported, and so audited,
 /// every change whose answer it had. `sending` is called with the changes whose first write is
 /// about to go out, before it does, so that a change whose answer never came is on record.
-struct Applier {
-    let conn: LDAPConnection
-    let window: Int
+package struct Applier {
+    package let conn: LDAPConnection
+    package let window: Int
     /// Why the run must stop sending (its directory lease was taken by another run), checked
     /// before each slice: what was sent is answered and reported, the rest is not attempted.
-    var stop: () -> String? = { nil }
+    package var stop: () -> String? = { nil }
+
+    package init(conn: LDAPConnection, window: Int) {
+        self.conn = conn
+        self.window = window
+    }
 
     /// Changes whose operations are built and sent together (a few windows' worth is enough
     /// to keep slapd busy).
-    static let slice = 2000
+    package static let slice = 2000
 
-    enum Outcome {
+    package enum Outcome {
         case ok
         case failed(LDAPError)
         /// Sent, and no answer came (timeout, connection lost): it may have taken effect.
@@ -33,18 +38,18 @@ struct Applier {
     }
 
     /// Called once per change with its index and outcome.
-    typealias Report = (Int, Outcome) -> Void
+    package typealias Report = (Int, Outcome) -> Void
 
     /// True for the error of a write that was sent and never answered: `pipeline` reports
     /// those `outcomeUnknown` (the server was lost after they went out; they were not sent
     /// again elsewhere), the writes it never sent as "not sent: …", and the server's own
     /// answers carry its codes.
-    static func unanswered(_ e: LDAPError) -> Bool {
+    package static func unanswered(_ e: LDAPError) -> Bool {
         e.code == .outcomeUnknown || ((e.code == .timeout || e.code == .serverDown) && !e.message.hasPrefix("not sent"))
     }
 
     /// Returns the connection error that ended the run early, if any.
-    func apply(_ changes: [Change], operations: (Int) -> [PlannedOperation], sending: ([Int], [Int: [PlannedOperation]]) -> Void, report outer: Report) -> LDAPError? {
+    package func apply(_ changes: [Change], operations: (Int) -> [PlannedOperation], sending: ([Int], [Int: [PlannedOperation]]) -> Void, report outer: Report) -> LDAPError? {
         // The terminal's progress line (ProgressLine: only on a terminal) counts every outcome.
         ProgressLine.start(total: changes.count)
         defer { ProgressLine.finish() }

@@ -10,8 +10,8 @@ import RosterSync
 /// needs a while (~20 s on a 3,000-entry tree) to catch up, and planned against in that time
 /// it looks as if entries were missing (2,082 spurious creations in issue 14). So before a
 /// plan the contextCSN of every configured provider is read and compared per server ID.
-enum Replication {
-    enum Mode {
+package enum Replication {
+    package enum Mode {
         /// plan and the reports: say so on stderr, go on.
         case warn
         /// sync and apply: wait (up to operation_timeout) for the provider to catch up, else
@@ -20,7 +20,7 @@ enum Replication {
     }
 
     /// A provider's contextCSN values by server ID (the CSN's third field, `#sid#`).
-    static func contextCSN(_ conn: LDAPConnection, base: String) throws -> [String: String] {
+    package static func contextCSN(_ conn: LDAPConnection, base: String) throws -> [String: String] {
         var out: [String: String] = [:]
         try conn.search(base: base, scope: .base, attributes: ["contextCSN"]) { e in
             for csn in e.strings("contextCSN") {
@@ -34,7 +34,7 @@ enum Replication {
     }
 
     /// The server IDs for which `mine` lacks what `theirs` holds: (sid, mine, theirs).
-    static func behind(_ mine: [String: String], _ theirs: [String: String]) -> [(sid: String, mine: String, theirs: String)] {
+    package static func behind(_ mine: [String: String], _ theirs: [String: String]) -> [(sid: String, mine: String, theirs: String)] {
         theirs.keys.sorted().compactMap { sid in
             let t = theirs[sid]!, m = mine[sid] ?? ""
             // CSNs are fixed-width (time.usec#count#sid#mod): text order is time order.
@@ -44,14 +44,14 @@ enum Replication {
 
     /// Compares the provider of `conn` with every other configured URI. A provider that does
     /// not answer is left out with a warning (the run is failing over from it, or it is down).
-    static func check(_ config: Config, conn: LDAPConnection, mode: Mode) throws {
+    package static func check(_ config: Config, conn: LDAPConnection, mode: Mode) throws {
         let uris = config.directory.uris
         guard uris.count > 1 else { return }
         let base = config.directory.base.string
-        let credentials = try Frontend.credentials(config)
+        let credentials = try Runner.credentials(config)
         var peers: [(uri: String, csn: [String: String])] = []
         for uri in uris where uri != conn.uri {
-            var options = Frontend.connectionOptions(config)
+            var options = Runner.connectionOptions(config)
             options.uris = [uri]
             do {
                 let peer = try LDAPConnection.connect(options, credentials: credentials)
@@ -88,7 +88,7 @@ enum Replication {
                 Log.logger.notice("waited \(waited) s for \(conn.uri) to catch up with its peer (replication)")
                 return
             }
-            throw Frontend.Failure(
+            throw Runner.Failure(
                 "\(conn.uri) is behind \(late[0].peer): contextCSN \(describe(late)) (waited \(waited) s, directory.operation_timeout). "
                 + "A plan against it would redo or undo changes it has not yet received; nothing was done. "
                 + "Let replication catch up (or fix it) and run again")

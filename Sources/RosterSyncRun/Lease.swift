@@ -18,11 +18,11 @@ import Synchronization
 /// with an assertion on it (RFC 4528), so two runs cannot both take it over. A thread renews
 /// it the same way every quarter of its time, on its own connection; the run deletes it at
 /// its end, again asserting it still holds it.
-final class DirectoryLease: Sendable {
-    let dn: String
-    let holder: String
+package final class DirectoryLease: Sendable {
+    package let dn: String
+    package let holder: String
     /// Seconds a lease lasts unless renewed.
-    let ttl: Double
+    package let ttl: Double
     private let state: Mutex<State>
     private let stopped = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
@@ -32,7 +32,7 @@ final class DirectoryLease: Sendable {
         var lost: String?
     }
 
-    static let rdn = "cn=rostersync-lease"
+    package static let rdn = "cn=rostersync-lease"
 
     private init(dn: String, holder: String, ttl: Double, value: String) {
         self.dn = dn
@@ -42,12 +42,12 @@ final class DirectoryLease: Sendable {
     }
 
     /// The lease's text for `holder` until `date`.
-    static func text(_ holder: String, until date: Date) -> String {
-        "held by rostersync \(holder), until \(Frontend.timestamp(date))"
+    package static func text(_ holder: String, until date: Date) -> String {
+        "held by rostersync \(holder), until \(Runner.timestamp(date))"
     }
 
     /// Who holds a lease and until when, from its text; nil for a text that is not one.
-    static func parse(_ text: String) -> (holder: String, host: String?, pid: Int32?, until: Date?)? {
+    package static func parse(_ text: String) -> (holder: String, host: String?, pid: Int32?, until: Date?)? {
         guard text.hasPrefix("held by rostersync "), let u = text.range(of: ", until ", options: .backwards) else { return nil }
         let holder = String(text[text.index(text.startIndex, offsetBy: 19)..<u.lowerBound])
         let until = ISO8601DateFormatter().date(from: String(text[u.upperBound...]))
@@ -56,16 +56,16 @@ final class DirectoryLease: Sendable {
         return (holder, host, pid, until)
     }
 
-    static func hostname() -> String {
+    package static func hostname() -> String {
         var buf = [CChar](repeating: 0, count: 256)
         gethostname(&buf, buf.count)
         return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Takes the lease for the run `runId`, or throws naming its holder.
-    static func take(_ config: Config, runId: String) throws -> DirectoryLease {
-        let options = Frontend.connectionOptions(config)
-        let credentials = try Frontend.credentials(config)
+    package static func take(_ config: Config, runId: String) throws -> DirectoryLease {
+        let options = Runner.connectionOptions(config)
+        let credentials = try Runner.credentials(config)
         let conn = try LDAPConnection.connect(options, credentials: credentials)
         defer { conn.close() }
         // ROSTERSYNC_LEASE_TTL (seconds, at least 2) is for tests that lose a lease mid-run.
@@ -99,7 +99,7 @@ final class DirectoryLease: Sendable {
                 gone = true  // released in between: add again
             }
             if gone { continue }
-            guard let current else { throw Frontend.Failure("\(dn) exists but says nothing of its holder: remove it if no rostersync run is writing (ldapdelete)") }
+            guard let current else { throw Runner.Failure("\(dn) exists but says nothing of its holder: remove it if no rostersync run is writing (ldapdelete)") }
             let held = parse(current)
             let expired = held?.until.map { $0 < Date() } ?? true
             let deadHere = held.map { h in
@@ -107,7 +107,7 @@ final class DirectoryLease: Sendable {
                 return kill(pid, 0) != 0 && errno == ESRCH
             } ?? false
             guard expired || deadHere else {
-                throw Frontend.Failure(
+                throw Runner.Failure(
                     "another rostersync run holds the directory's lease \(dn): \(current). Nothing was done. "
                     + "If that run is gone, its lease lapses at that time; an admin may also delete the entry")
             }
@@ -125,7 +125,7 @@ final class DirectoryLease: Sendable {
                 throw taken!
             }
         }
-        throw Frontend.Failure("could not take the directory's lease \(dn): it changed hands five times while this run tried")
+        throw Runner.Failure("could not take the directory's lease \(dn): it changed hands five times while this run tried")
     }
 
     /// With several providers, two runs may take the lease at once on two of them (each add
@@ -136,10 +136,10 @@ final class DirectoryLease: Sendable {
     /// with a warning (replication slow or stalled: the contextCSN check comes next).
     private static func confirm(_ config: Config, conn: LDAPConnection, dn: String, mine: String, holder: String) throws {
         guard config.directory.uris.count > 1 else { return }
-        let credentials = try Frontend.credentials(config)
+        let credentials = try Runner.credentials(config)
         var peers: [(uri: String, conn: LDAPConnection)] = [(conn.uri, conn)]
         for uri in config.directory.uris where uri != conn.uri {
-            var options = Frontend.connectionOptions(config)
+            var options = Runner.connectionOptions(config)
             options.uris = [uri]
             do {
                 peers.append((uri, try LDAPConnection.connect(options, credentials: credentials)))
@@ -158,7 +158,7 @@ final class DirectoryLease: Sendable {
                 if value == mine { continue }
                 if let value, let other = parse(value), other.holder != holder, let until = other.until, until > Date() {
                     _ = attempt { () throws(LDAPError) in try conn.delete(dn, assertion: .equality("description", mine)) }
-                    throw Frontend.Failure(
+                    throw Runner.Failure(
                         "another rostersync run holds the directory's lease \(dn) at \(p.uri): \(value). It took it at the same time as this run, "
                         + "on another provider; nothing was done")
                 }
@@ -217,39 +217,39 @@ final class DirectoryLease: Sendable {
     }
 
     /// Why the lease was lost during the run, if it was.
-    var lost: String? { state.withLock { $0.lost } }
+    package var lost: String? { state.withLock { $0.lost } }
     private var value: String { state.withLock { $0.value } }
     private func setValue(_ v: String) { state.withLock { $0.value = v } }
     private func setLost(_ why: String) { state.withLock { $0.lost = why } }
 
     /// Stops renewing and deletes the lease (if still this run's). Waits at most the
     /// connection's time for it.
-    func release() {
+    package func release() {
         stopped.signal()
         _ = finished.wait(timeout: .now() + ttl / 2)
     }
 }
 
-extension Frontend {
+extension Runner {
     /// The directory's lease for a run started at `started` (beside the state folder's flock).
-    static func lease(_ config: Config, started: Date) throws -> DirectoryLease {
+    package static func lease(_ config: Config, started: Date) throws -> DirectoryLease {
         try DirectoryLease.take(config, runId: runId(started))
     }
 
     /// What a command that writes holds for its run: its config and state folder, the run
     /// lock (flock) and the directory's lease, taken in that order; `release()` gives both up.
-    struct ExclusiveRun {
-        let config: Config
-        let state: StateFolder
-        let lock: StateFolder.Lock
-        let lease: DirectoryLease
-        func release() {
+    package struct ExclusiveRun {
+        package let config: Config
+        package let state: StateFolder
+        package let lock: StateFolder.Lock
+        package let lease: DirectoryLease
+        package func release() {
             lease.release()
             lock.release()
         }
     }
 
-    static func exclusiveRun(_ configPath: String, started: Date) throws -> ExclusiveRun {
+    package static func exclusiveRun(_ configPath: String, started: Date) throws -> ExclusiveRun {
         let config = try failing(outcome: "nothing was done") { try loadConfig(configPath) }
         let state = try failing(outcome: "nothing was done") { try StateFolder(config.stateDir) }
         let lock = try failing(outcome: "nothing was done") { try state.lock() }
@@ -265,17 +265,17 @@ extension Frontend {
 
 /// The renewing thread's connection, opened when first needed and again after a lost server.
 private final class LeaseWriter {
-    let options: LDAPConnectionOptions
-    let credentials: LDAPCredentials
-    var conn: LDAPConnection?
+    package let options: LDAPConnectionOptions
+    package let credentials: LDAPCredentials
+    package var conn: LDAPConnection?
 
-    init(options: LDAPConnectionOptions, credentials: LDAPCredentials) {
+    package init(options: LDAPConnectionOptions, credentials: LDAPCredentials) {
         self.options = options
         self.credentials = credentials
     }
 
     /// One write; a lost server gets one more try on a new connection. Returns the error.
-    func perform(_ op: LDAPOperation) -> LDAPError? {
+    package func perform(_ op: LDAPOperation) -> LDAPError? {
         var last: LDAPError?
         for _ in 0..<2 {
             do throws(LDAPError) {
@@ -291,7 +291,7 @@ private final class LeaseWriter {
         return last
     }
 
-    func close() {
+    package func close() {
         conn?.close()
         conn = nil
     }

@@ -10,7 +10,7 @@ extension Config.PasswordHash {
     /// Hashed here, the value is stored as it is: a stock slapd (olcPPolicyHashCleartext off)
     /// would store a cleartext one, and the Password Modify operation would cost a second
     /// write per new mailbox.
-    func hash(_ secret: Secret) -> String {
+    package func hash(_ secret: Secret) -> String {
         var rng = SystemRandomNumberGenerator()
         let salt = (0..<8).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
         let input = Data(secret.reveal().utf8) + salt

@@ -1,18 +1,18 @@
-import ArgumentParser
 import Foundation
 import LDAPClient
 import LDAPModel
 import RosterSync
 
-/// Wires the configuration to the directory client: the only place that reads the config
-/// file and the bind secret.
-enum Frontend {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-        init(_ description: String) { self.description = description }
+/// The run library's entry points, one per command that touches the world (`sync`, `apply`,
+/// `unlock`, `restore`, `check`, gathering for `plan` and the reports), and the wiring they
+/// share: the only place that reads the config file and the bind secret.
+package enum Runner {
+    package struct Failure: Error, CustomStringConvertible {
+        package var description: String
+        package init(_ description: String) { self.description = description }
     }
 
-    static func loadConfig(_ path: String) throws -> Config {
+    package static func loadConfig(_ path: String) throws -> Config {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -24,7 +24,7 @@ enum Frontend {
 
     /// The bind password from its file or environment variable. A file others can read is
     /// refused: the directory's admin secret must not be world-readable (art. 5.1).
-    static func readSecret(_ source: Config.SecretSource) throws -> Secret {
+    package static func readSecret(_ source: Config.SecretSource) throws -> Secret {
         switch source {
         case let .environment(name):
             guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
@@ -49,25 +49,25 @@ enum Frontend {
         }
     }
 
-    static func connectionOptions(_ config: Config) -> LDAPConnectionOptions {
+    package static func connectionOptions(_ config: Config) -> LDAPConnectionOptions {
         let d = config.directory
         return LDAPConnectionOptions(
             uris: d.uris, connectTimeout: d.connectTimeout, operationTimeout: d.operationTimeout,
             tls: d.tls.mode == "starttls" ? .startTLS : .none, caFile: d.tls.caFile, verifyCertificates: d.tls.verify)
     }
 
-    static func credentials(_ config: Config) throws -> LDAPCredentials {
+    package static func credentials(_ config: Config) throws -> LDAPCredentials {
         try credentials(config.directory.bind)
     }
 
-    static func credentials(_ bind: Config.Bind) throws -> LDAPCredentials {
+    package static func credentials(_ bind: Config.Bind) throws -> LDAPCredentials {
         switch bind {
         case .saslExternal: return .saslExternal
         case let .simple(dn, source): return .simple(dn: dn, password: try readSecret(source))
         }
     }
 
-    static func connect(_ config: Config) throws -> LDAPConnection {
+    package static func connect(_ config: Config) throws -> LDAPConnection {
         let conn = try LDAPConnection.connect(connectionOptions(config), credentials: credentials(config))
         conn.onFailover = { lost, next in
             Log.logger.error("rostersync: lost the directory server (\(lost)); going on at \(next): writes sent and not answered are reported outcomeUnknown, not sent again")
@@ -76,24 +76,24 @@ enum Frontend {
     }
 }
 
-extension Frontend {
+extension Runner {
     /// Runs `body`; any error is printed (a roster's problems one per line, file:line:column)
     /// and becomes exit code 1.
-    static func failing<T>(outcome: String, _ body: () throws -> T) throws -> T {
+    package static func failing<T>(outcome: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let e as RosterValidationError {
             for issue in e.issues { printError(issue.description) }
             printError("rostersync: \(e.issues.count) problem\(e.issues.count == 1 ? "" : "s") in the rosters; \(outcome)")
-            throw ExitCode.failure
+            throw RunExit.failure
         } catch {
             printError("rostersync: \(error)")
-            throw ExitCode.failure
+            throw RunExit.failure
         }
     }
 }
 
 /// Prints to standard error.
-func printError(_ message: String) {
+package func printError(_ message: String) {
     Log.write(message + "\n", to: 2)
 }

@@ -16,18 +16,18 @@ import RosterSync
 /// were made with their password. A notice entry whose address a later run's notice gives a
 /// new password (a mailbox made again, a unit mailbox handed over) is dropped from the older
 /// notice (`state_dir/notices.tsv` says which run's notice holds each address).
-struct RunMarker {
-    var run: String
-    var auditOffset: Int
-    var noticeDir: String
+package struct RunMarker {
+    package var run: String
+    package var auditOffset: Int
+    package var noticeDir: String
     /// (change index, unit code, address) of each password in the run's notices.
-    var credentials: [(seq: Int, unit: String, address: String)]
+    package var credentials: [(seq: Int, unit: String, address: String)]
 }
 
 extension StateFolder {
     private var runsDir: String { path + "/runs" }
 
-    func auditSize() -> Int {
+    package func auditSize() -> Int {
         var st = stat()
         return stat(path + "/audit.jsonl", &st) == 0 ? Int(st.st_size) : 0
     }
@@ -35,7 +35,7 @@ extension StateFolder {
     /// The marker: a line of JSON (run, where its audit records start, its notices), then a
     /// line `seq<TAB>unit<TAB>address` per password (JSONSerialization of 100,000 of them
     /// took a quarter of a second per 20,000).
-    func openRun(_ marker: RunMarker) throws {
+    package func openRun(_ marker: RunMarker) throws {
         var head: [UInt8] = []
         JSON.compact(.object([("run", .string(marker.run)), ("auditOffset", .int(marker.auditOffset)), ("notices", .string(marker.noticeDir))]), to: &head)
         var text = String(decoding: head, as: UTF8.self) + "\n"
@@ -45,7 +45,7 @@ extension StateFolder {
     }
 
     /// Every run not settled, oldest first (by where its audit records start).
-    func openRuns() -> [RunMarker] {
+    package func openRuns() -> [RunMarker] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: runsDir)) ?? []
         var out: [RunMarker] = []
         for f in files where f.hasSuffix(".json") {
@@ -64,7 +64,7 @@ extension StateFolder {
     }
 
     /// The audit records of `runs` from byte `offset` on, parsed.
-    func auditRecords(from offset: Int, runs: Set<String>) -> [[String: Any]] {
+    package func auditRecords(from offset: Int, runs: Set<String>) -> [[String: Any]] {
         guard let h = FileHandle(forReadingAtPath: path + "/audit.jsonl") else { return [] }
         defer { try? h.close() }
         try? h.seek(toOffset: UInt64(offset))
@@ -81,7 +81,7 @@ extension StateFolder {
 
     /// Ends a run's record: its notices keep only the addresses of `valid` changes, older
     /// notices lose the entries these replace, and the marker goes.
-    func closeRun(_ marker: RunMarker, valid: Set<Int>) {
+    package func closeRun(_ marker: RunMarker, valid: Set<Int>) {
         let validAddresses = Set(marker.credentials.filter { valid.contains($0.seq) }.map(\.address))
         let invalid = Set(marker.credentials.filter { !valid.contains($0.seq) }.map(\.address)).subtracting(validAddresses)
         if !invalid.isEmpty {
@@ -135,14 +135,16 @@ extension StateFolder {
     }
 }
 
-extension Frontend {
+extension Runner {
+    /// A change of an earlier run that has its pending record and no final one.
+    typealias Waiting = (run: String, seq: Int, record: [String: Any], checks: [WriteEffect])
+
     /// Settles the runs before this one that did not reach their end (see `RunMarker`).
     /// Connects only when a change waits for its outcome. Throws when the directory cannot be
     /// read: nothing is then done (the next run tries again).
-    static func settleEarlierRuns(state: StateFolder, runId: String, config: Config) throws {
+    package static func settleEarlierRuns(state: StateFolder, runId: String, config: Config) throws {
         let open = state.openRuns().filter { $0.run != runId }
         guard let from = open.map(\.auditOffset).min() else { return }
-        let log = Log.logger
         let records = state.auditRecords(from: from, runs: Set(open.map(\.run)))
         // Per run and change: the pending record, and the final result if any.
         var pending: [String: [Int: [String: Any]]] = [:]
@@ -155,79 +157,97 @@ extension Frontend {
                 final[run, default: [:]][seq] = result
             }
         }
-        var waiting: [(run: String, seq: Int, record: [String: Any], checks: [WriteEffect])] = []
+        var waiting: [Waiting] = []
         for m in open {
             for (seq, r) in (pending[m.run] ?? [:]).sorted(by: { $0.key < $1.key }) where final[m.run]?[seq] == nil {
                 waiting.append((m.run, seq, r, (r["checks"] as? [Any] ?? []).compactMap(WriteEffect.init(parsed:))))
             }
         }
         if !waiting.isEmpty {
-            let conn = try connect(config)
-            var dns: [String] = [], seen = Set<String>(), attributes = Set<String>()
-            for w in waiting {
-                for c in w.checks {
-                    if seen.insert(c.dn.lowercased()).inserted { dns.append(c.dn) }
-                    if let a = c.attribute { attributes.insert(a) }
-                }
-            }
-            var entries: [String: LDAPEntry] = [:]
-            var failure: LDAPError?
-            try conn.read(dns, attributes: ["*"] + attributes.sorted()) { i, r in
-                switch r {
-                case let .success(e?): entries[dns[i].lowercased()] = e
-                case .success(nil): break
-                case let .failure(e): failure = failure ?? e
-                }
-            }
-            if let failure { throw failure }
-            var lines = ""
-            var counts: [String: Int] = [:]
-            for w in waiting {
-                var verdict = WriteEffect.verdict(w.checks, entries: entries)
-                var completed = false
-                // Killed between a change's writes (a unit's modrdn done, its new address not
-                // yet): the entry is where the change put it and only values are missing. The
-                // plan cannot see that (the RDN says renamed), so the change is completed here.
-                let missing = w.checks.filter { !$0.holds(in: entries[$0.dn.lowercased()]) }
-                if verdict == "partly applied", missing.allSatisfy({ $0.attribute != nil }) {
-                    var mods: [String: [LDAPModification]] = [:]
-                    for case let .values(dn, attribute, mode, values) in missing {
-                        switch mode {
-                        case .equals: mods[dn, default: []].append(values.isEmpty ? .delete(attribute) : .replace(attribute, values))
-                        case .has: mods[dn, default: []].append(.add(attribute, values.filter { v in !(entries[dn.lowercased()]?.attributes[attribute.lowercased()] ?? []).contains(Data(v.utf8)) }))
-                        case .lacks: mods[dn, default: []].append(.delete(attribute, values.filter { v in (entries[dn.lowercased()]?.attributes[attribute.lowercased()] ?? []).contains(Data(v.utf8)) }))
-                        }
-                    }
-                    do {
-                        for (dn, m) in mods.sorted(by: { $0.key < $1.key }) { try conn.modify(dn, m) }
-                        verdict = "ok"
-                        completed = true
-                    } catch {
-                        log.error("could not complete \(w.record["kind"] as? String ?? "") \(w.record["dn"] as? String ?? ""): \(error); the plan takes it from here")
-                    }
-                }
-                counts[verdict, default: 0] += 1
-                var r = w.record
-                r["checks"] = nil
-                r["time"] = timestamp()
-                r["result"] = verdict
-                r["code"] = 0
-                r["message"] = completed ? "settled by run \(runId): its last writes were never sent; completed"
-                    : verdict == "ok" ? "settled by run \(runId): its answer was lost, the directory shows it applied"
-                    : verdict == "not applied" ? "settled by run \(runId): the directory does not show it (never sent, or refused)"
-                    : "settled by run \(runId): the directory shows part of it; the plan finishes it"
-                final[w.run, default: [:]][w.seq] = verdict
-                if let data = try? JSONSerialization.data(withJSONObject: r, options: [.sortedKeys, .withoutEscapingSlashes]) {
-                    lines += String(decoding: data, as: UTF8.self) + "\n"
-                }
-            }
-            state.appendAudit(lines)
-            let runs = Set(waiting.map(\.run)).sorted().joined(separator: ", ")
-            log.notice("settled \(waiting.count) change\(waiting.count == 1 ? "" : "s") of run \(runs) whose outcome was not known: \(counts["ok"] ?? 0) applied, \(counts["not applied"] ?? 0) not applied, \(counts["partly applied"] ?? 0) partly applied")
+            let verdicts = try settle(waiting, state: state, runId: runId, conn: connect(config))
+            for (w, verdict) in zip(waiting, verdicts) { final[w.run, default: [:]][w.seq] = verdict }
         }
         for m in open {
             let ok = Set((final[m.run] ?? [:]).filter { $0.value == "ok" }.keys)
             state.closeRun(m, valid: ok)
+        }
+    }
+
+    /// Looks up what each waiting change should have left, audits its verdict ("ok", "not
+    /// applied", "partly applied") and returns the verdicts in order.
+    static func settle(_ waiting: [Waiting], state: StateFolder, runId: String, conn: LDAPConnection) throws -> [String] {
+        let entries = try readEntries(of: waiting, conn: conn)
+        var lines = ""
+        var counts: [String: Int] = [:]
+        var verdicts: [String] = []
+        for w in waiting {
+            var verdict = WriteEffect.verdict(w.checks, entries: entries)
+            let completed = verdict == "partly applied" && complete(w, entries: entries, conn: conn)
+            if completed { verdict = "ok" }
+            counts[verdict, default: 0] += 1
+            verdicts.append(verdict)
+            var r = w.record
+            r["checks"] = nil
+            r["time"] = timestamp()
+            r["result"] = verdict
+            r["code"] = 0
+            r["message"] = completed ? "settled by run \(runId): its last writes were never sent; completed"
+                : verdict == "ok" ? "settled by run \(runId): its answer was lost, the directory shows it applied"
+                : verdict == "not applied" ? "settled by run \(runId): the directory does not show it (never sent, or refused)"
+                : "settled by run \(runId): the directory shows part of it; the plan finishes it"
+            if let data = try? JSONSerialization.data(withJSONObject: r, options: [.sortedKeys, .withoutEscapingSlashes]) {
+                lines += String(decoding: data, as: UTF8.self) + "\n"
+            }
+        }
+        state.appendAudit(lines)
+        let runs = Set(waiting.map(\.run)).sorted().joined(separator: ", ")
+        Log.logger.notice("settled \(waiting.count) change\(waiting.count == 1 ? "" : "s") of run \(runs) whose outcome was not known: \(counts["ok"] ?? 0) applied, \(counts["not applied"] ?? 0) not applied, \(counts["partly applied"] ?? 0) partly applied")
+        return verdicts
+    }
+
+    /// Every entry the waiting changes' checks name, by lower-cased DN, read in one pipeline.
+    static func readEntries(of waiting: [Waiting], conn: LDAPConnection) throws -> [String: LDAPEntry] {
+        var dns: [String] = [], seen = Set<String>(), attributes = Set<String>()
+        for w in waiting {
+            for c in w.checks {
+                if seen.insert(c.dn.lowercased()).inserted { dns.append(c.dn) }
+                if let a = c.attribute { attributes.insert(a) }
+            }
+        }
+        var entries: [String: LDAPEntry] = [:]
+        var failure: LDAPError?
+        try conn.read(dns, attributes: ["*"] + attributes.sorted()) { i, r in
+            switch r {
+            case let .success(e?): entries[dns[i].lowercased()] = e
+            case .success(nil): break
+            case let .failure(e): failure = failure ?? e
+            }
+        }
+        if let failure { throw failure }
+        return entries
+    }
+
+    /// A change killed between its writes (a unit's modrdn done, its new address not yet):
+    /// the entry is where the change put it and only values are missing. The plan cannot see
+    /// that (the RDN says renamed), so the change is completed here; true when it was.
+    static func complete(_ w: Waiting, entries: [String: LDAPEntry], conn: LDAPConnection) -> Bool {
+        let missing = w.checks.filter { !$0.holds(in: entries[$0.dn.lowercased()]) }
+        guard missing.allSatisfy({ $0.attribute != nil }) else { return false }
+        var mods: [String: [LDAPModification]] = [:]
+        for case let .values(dn, attribute, mode, values) in missing {
+            let present = entries[dn.lowercased()]?.attributes[attribute.lowercased()] ?? []
+            switch mode {
+            case .equals: mods[dn, default: []].append(values.isEmpty ? .delete(attribute) : .replace(attribute, values))
+            case .has: mods[dn, default: []].append(.add(attribute, values.filter { v in !present.contains(Data(v.utf8)) }))
+            case .lacks: mods[dn, default: []].append(.delete(attribute, values.filter { v in present.contains(Data(v.utf8)) }))
+            }
+        }
+        do {
+            for (dn, m) in mods.sorted(by: { $0.key < $1.key }) { try conn.modify(dn, m) }
+            return true
+        } catch {
+            Log.logger.error("could not complete \(w.record["kind"] as? String ?? "") \(w.record["dn"] as? String ?? ""): \(error); the plan takes it from here")
+            return false
         }
     }
 }

@@ -7,23 +7,23 @@ import Synchronization
 /// theirs. The level comes from `-q`/`-v` (ConfigOptions), else ROSTERSYNC_LOG_LEVEL; by
 /// default `info` on a terminal and `notice` under a systemd timer or cron, so an unattended
 /// run logs only changes and errors.
-struct ConsoleLogHandler: LogHandler {
-    var logLevel: Logger.Level
-    var metadata: Logger.Metadata = [:]
+package struct ConsoleLogHandler: LogHandler {
+    package var logLevel: Logger.Level
+    package var metadata: Logger.Metadata = [:]
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var line = event.message.description
         let all = metadata.merging(event.metadata ?? [:]) { $1 }
         if !all.isEmpty { line += " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
         Log.write(line + "\n", to: event.level >= .warning ? 2 : 1)
     }
 
-    static func defaultLevel() -> Logger.Level {
+    package static func defaultLevel() -> Logger.Level {
         if let requested = Log.requested.withLock({ $0 }) { return requested }
         let env = ProcessInfo.processInfo.environment
         if let name = env["ROSTERSYNC_LOG_LEVEL"], let level = Logger.Level(rawValue: name.lowercased()) { return level }
@@ -31,20 +31,20 @@ struct ConsoleLogHandler: LogHandler {
     }
 }
 
-enum Log {
+package enum Log {
     /// A closed standard output or error (`rostersync sync | head -2`, a gone terminal) must
     /// never stop a run half way: SIGPIPE is ignored, and a failed write to either is dropped
     /// (FileHandle.write raised on EPIPE and killed the run, exit 132).
-    static func survivePipes() {
+    package static func survivePipes() {
         signal(SIGPIPE, SIG_IGN)
     }
 
     /// The level `-q` (warning) or `-v` (debug) asked for; set while the arguments are
     /// parsed, before the first line is logged.
-    static let requested = Mutex<Logger.Level?>(nil)
+    package static let requested = Mutex<Logger.Level?>(nil)
 
     /// The level in force (the first log line fixes it).
-    static var level: Logger.Level {
+    package static var level: Logger.Level {
         _ = bootstrap
         return bootstrapLevel
     }
@@ -53,7 +53,7 @@ enum Log {
 
     /// Writes to file descriptor 1 or 2; errors (EPIPE, a full disk behind a redirect) are ignored.
     /// A progress line on the terminal is cleared first and drawn again by its next tick.
-    static func write(_ text: String, to fd: Int32) {
+    package static func write(_ text: String, to fd: Int32) {
         ProgressLine.clearBeforeOutput()
         var bytes = Array(text.utf8)
         var done = 0
@@ -66,13 +66,13 @@ enum Log {
     }
 
     /// Set up once, before the first command runs.
-    static let bootstrap: Void = {
+    package static let bootstrap: Void = {
         survivePipes()
         let level = bootstrapLevel
         LoggingSystem.bootstrap { _ in ConsoleLogHandler(logLevel: level) }
     }()
 
-    static var logger: Logger {
+    package static var logger: Logger {
         _ = bootstrap
         return Logger(label: "rostersync")
     }

@@ -2,15 +2,15 @@ import CSystemZlib
 
 /// A gzip stream inflated block by block: the one user of zlib (for rotated `mail.log.N.gz`).
 /// Concatenated gzip members are read one after another, as `zcat` does.
-final class Gunzip {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+package final class Gunzip {
+    package struct Failure: Error, CustomStringConvertible {
+        package var description: String
     }
 
     private var z = z_stream()
     private var output = [UInt8](repeating: 0, count: 1 << 20)
 
-    init() throws {
+    package init() throws {
         // 16 + MAX_WBITS: a gzip header, not a raw zlib stream.
         guard inflateInit2_(&z, 16 + MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw Failure(description: "zlib failed to start")
@@ -20,7 +20,7 @@ final class Gunzip {
     deinit { inflateEnd(&z) }
 
     /// Inflates `input` whole, handing each block of output to `body` as it comes.
-    func inflate(_ input: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) throws {
+    package func inflate(_ input: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) throws {
         var offset = 0
         while offset < input.count {
             var status: Int32 = Z_OK

@@ -9,8 +9,8 @@ import Synchronization
 /// Only when standard error is a terminal, outside systemd (INVOCATION_ID) and without `-q`:
 /// a log file, the journal or a pipe never get it, and the per-change lines stay as they
 /// were. A log line written meanwhile clears it first (`Log.write`); the next tick redraws it.
-enum ProgressLine {
-    struct State {
+package enum ProgressLine {
+    package struct State {
         var total: Int
         var done = 0
         var failed = 0
@@ -23,20 +23,20 @@ enum ProgressLine {
     private static let state = Mutex<State?>(nil)
 
     /// Whether this process draws one at all.
-    static let enabled: Bool = {
+    package static let enabled: Bool = {
         let env = ProcessInfo.processInfo.environment
         return isatty(2) == 1 && env["INVOCATION_ID"] == nil && env["TERM"] != "dumb" && Log.level <= .notice
     }()
 
-    static func start(total: Int) {
+    package static func start(total: Int) {
         guard enabled, total > 0 else { return }
         state.withLock { $0 = State(total: total, started: DispatchTime.now().uptimeNanoseconds) }
     }
 
-    enum Outcome { case ok, failed, unknown }
+    package enum Outcome { case ok, failed, unknown }
 
     /// One change's outcome is known.
-    static func tick(_ outcome: Outcome) {
+    package static func tick(_ outcome: Outcome) {
         guard enabled else { return }
         state.withLock { s in
             guard var st = s else { return }
@@ -52,7 +52,7 @@ enum ProgressLine {
     }
 
     /// The writes are over: the line goes (the run's summary line follows).
-    static func finish() {
+    package static func finish() {
         guard enabled else { return }
         state.withLock { s in
             if s?.shown == true { raw("\r\u{1B}[K") }
@@ -62,7 +62,7 @@ enum ProgressLine {
 
     /// Called before any other output: a shown line is cleared so that the output starts at
     /// the beginning of a clean line.
-    static func clearBeforeOutput() {
+    package static func clearBeforeOutput() {
         guard enabled else { return }
         state.withLock { s in
             guard s?.shown == true else { return }
@@ -72,7 +72,7 @@ enum ProgressLine {
     }
 
     /// "12,345/100,000 changes (12 %), 3 failed, 1 m 17 s left"
-    static func text(_ st: State, now: UInt64) -> String {
+    package static func text(_ st: State, now: UInt64) -> String {
         let elapsed = Double(now - st.started) / 1e9
         var line = "rostersync: \(grouped(st.done))/\(grouped(st.total)) changes (\(st.done * 100 / max(st.total, 1)) %)"
         line += ", \(st.failed) failed"
@@ -87,12 +87,12 @@ enum ProgressLine {
         return line
     }
 
-    static func duration(_ seconds: Double) -> String {
+    package static func duration(_ seconds: Double) -> String {
         let s = Int(seconds.rounded(.up))
         return s >= 60 ? "\(s / 60) m \(s % 60) s" : "\(s) s"
     }
 
-    static func grouped(_ n: Int) -> String {
+    package static func grouped(_ n: Int) -> String {
         var digits = Array(String(n)), out: [Character] = []
         while digits.count > 3 {
             out = [","] + digits.suffix(3) + out
