@@ -36,29 +36,7 @@ extension Runner {
         }
         let which = config.directory.uris.count > 1 ? " (URI \((config.directory.uris.firstIndex(of: conn.uri) ?? 0) + 1) of \(config.directory.uris.count))" : ""
         report(true, "directory", "reachable at \(conn.uri)\(which)")
-        // Every other provider: reachable, and is the one used behind it (contextCSN)?
-        if config.directory.uris.count > 1 {
-            let base = config.directory.base.string
-            let mine = try? Replication.contextCSN(conn, base: base)
-            for uri in config.directory.uris where uri != conn.uri {
-                var options = Runner.connectionOptions(config)
-                options.uris = [uri]
-                do {
-                    let peer = try LDAPConnection.connect(options, credentials: try Runner.credentials(config))
-                    defer { peer.close() }
-                    let theirs = try Replication.contextCSN(peer, base: base)
-                    let late = Replication.behind(mine ?? [:], theirs)
-                    if late.isEmpty {
-                        report(true, "replica", "\(uri) answers; \(conn.uri) is not behind it (contextCSN of \(theirs.count) server ID\(theirs.count == 1 ? "" : "s"))")
-                    } else {
-                        report(nil, "replica", "\(conn.uri) is behind \(uri): " + late.map { "serverID \($0.sid) \($0.mine) vs \($0.theirs)" }.joined(separator: "; ")
-                               + " (sync waits up to operation_timeout for it, then refuses)")
-                    }
-                } catch {
-                    report(nil, "replica", "\(uri) does not answer: \(error)")
-                }
-            }
-        }
+        if config.directory.uris.count > 1 { checkReplicas(config, conn, report: report) }
         do {
             let who = try conn.whoAmI()
             report(true, "bind", "\(Runner.describe(config.directory.bind)) → \(who.isEmpty ? "anonymous" : who)")
@@ -85,6 +63,30 @@ extension Runner {
         if let reader = config.directory.mailReader { checkMailReader(config, reader, report: report) }
 
         if failed { throw RunExit.failure }
+    }
+
+    /// Every other provider: does it answer, and is the one used behind it (contextCSN)?
+    static func checkReplicas(_ config: Config, _ conn: LDAPConnection, report: ServerChecks.Report) {
+        let base = config.directory.base.string
+        let mine = try? Replication.contextCSN(conn, base: base)
+        for uri in config.directory.uris where uri != conn.uri {
+            var options = Runner.connectionOptions(config)
+            options.uris = [uri]
+            do {
+                let peer = try LDAPConnection.connect(options, credentials: try Runner.credentials(config))
+                defer { peer.close() }
+                let theirs = try Replication.contextCSN(peer, base: base)
+                let late = Replication.behind(mine ?? [:], theirs)
+                if late.isEmpty {
+                    report(true, "replica", "\(uri) answers; \(conn.uri) is not behind it (contextCSN of \(theirs.count) server ID\(theirs.count == 1 ? "" : "s"))")
+                } else {
+                    report(nil, "replica", "\(conn.uri) is behind \(uri): " + late.map { "serverID \($0.sid) \($0.mine) vs \($0.theirs)" }.joined(separator: "; ")
+                           + " (sync waits up to operation_timeout for it, then refuses)")
+                }
+            } catch {
+                report(nil, "replica", "\(uri) does not answer: \(error)")
+            }
+        }
     }
 
     /// The providers hold the same number of managed entries. Equal contextCSNs say that each
