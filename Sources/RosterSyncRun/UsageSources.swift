@@ -5,16 +5,16 @@ extension Runner {
     /// The usage report of `period` (art. 17.2, 18.3): mail counts from the Postfix logs
     /// (`mailLogs`, else reports.mail_logs), sizes from reports.mailbox_sizes, the period's
     /// changes from the audit log.
-    package static func usageReport(_ g: Gathered, period: ReportPeriod, mailLogs: [String], timings: Bool) throws -> UsageReport {
+    package static func usageReport(_ gathered: Gathered, period: ReportPeriod, mailLogs: [String], timings: Bool) throws -> UsageReport {
         // Every address that delivers to a mailbox, aliases included, numbered.
         var index: [String: Int] = [:]
-        let boxes = g.snapshot.accounts.map { ($0.mail, $0.aliases) } + g.snapshot.units.map { ($0.mail, $0.aliases) }
+        let boxes = gathered.snapshot.accounts.map { ($0.mail, $0.aliases) } + gathered.snapshot.units.map { ($0.mail, $0.aliases) }
         for case let (mail?, aliases) in boxes {
             let i = index[mail] ?? index.count
             index[mail] = i
             for x in aliases where index[x] == nil { index[x] = i }
         }
-        let patterns = mailLogs.isEmpty ? g.config.reports.mailLogs : mailLogs
+        let patterns = mailLogs.isEmpty ? gathered.config.reports.mailLogs : mailLogs
         let files = try expand(patterns)
         if files.isEmpty && !patterns.isEmpty {
             printError("warning: no mail log matches \(patterns.joined(separator: ", ")): the report has no mail counts")
@@ -32,25 +32,25 @@ extension Runner {
             counter = c
         }
         var sizes: [String: (quota: Int64?, used: Int64?)] = [:]
-        if let path = g.config.reports.mailboxSizes { sizes = try readSizes(path) }
-        let auditPath = g.config.stateDir + "/audit.jsonl"
+        if let path = gathered.config.reports.mailboxSizes { sizes = try readSizes(path) }
+        let auditPath = gathered.config.stateDir + "/audit.jsonl"
         let audit = readAudit(auditPath)
-        return UsageReport(g.reportInput, period: period, mail: counter, mailboxIndex: index, sizes: sizes,
-                           sizesSource: g.config.reports.mailboxSizes, audit: audit,
+        return UsageReport(gathered.reportInput, period: period, mail: counter, mailboxIndex: index, sizes: sizes,
+                           sizesSource: gathered.config.reports.mailboxSizes, audit: audit,
                            auditSource: audit.isEmpty ? "\(auditPath) (trống hoặc chưa có)" : auditPath)
     }
 
     /// People HR lists as active who still have no mailbox after 2 working days (art. 6.1b),
     /// each counted from the day the audit log first names them, or the staff roster's date.
-    package static func overdueReport(_ g: Gathered) -> OverdueReport {
+    package static func overdueReport(_ gathered: Gathered) -> OverdueReport {
         var firstSeen: [String: Day] = [:]
-        for a in readAudit(g.config.stateDir + "/audit.jsonl") {
+        for a in readAudit(gathered.config.stateDir + "/audit.jsonl") {
             guard let id = a.employeeId else { continue }
             firstSeen[id] = min(firstSeen[id] ?? a.day, a.day)
         }
         var st = stat()
-        let rosterDay = stat(g.staffPath, &st) == 0 ? Day(ordinal: Int(st.st_mtim.tv_sec) / 86_400) : g.day
-        let report = OverdueReport(g.reportInput, firstSeen: firstSeen, rosterDay: rosterDay, calendar: WorkCalendar(holidays: g.config.reports.holidays))
+        let rosterDay = stat(gathered.staffPath, &st) == 0 ? Day(ordinal: Int(st.st_mtim.tv_sec) / 86_400) : gathered.day
+        let report = OverdueReport(gathered.reportInput, firstSeen: firstSeen, rosterDay: rosterDay, calendar: WorkCalendar(holidays: gathered.config.reports.holidays))
         return report
     }
 }

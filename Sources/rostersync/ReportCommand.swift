@@ -51,16 +51,16 @@ struct ReportCommand: ParsableCommand {
         var out: String
 
         func run() throws {
-            let g = try common.gather()
-            let known = Set(g.loaded.roster.units.map(\.code))
+            let gathered = try common.gather()
+            let known = Set(gathered.loaded.roster.units.map(\.code))
             for code in units where !known.contains(code) {
                 printError("rostersync: --unit \(code): no such unit in the unit roster")
                 throw ExitCode.failure
             }
-            let report = ReviewReport(g.reportInput, only: Set(units))
+            let report = ReviewReport(gathered.reportInput, only: Set(units))
             let files = try Runner.failing(outcome: "no report was made") { try report.files(format: format.rawValue) }
             try Runner.writeAll(files, into: out)
-            print("\(files.count) files written to \(out) (\(report.units.count) units, as of \(g.day))")
+            print("\(files.count) files written to \(out) (\(report.units.count) units, as of \(gathered.day))")
         }
     }
 
@@ -95,9 +95,9 @@ struct ReportCommand: ParsableCommand {
 
         func run() throws {
             guard let period = ReportPeriod(parsing: period) else { throw ExitCode.failure }
-            let g = try common.gather()
+            let gathered = try common.gather()
             let report = try Runner.failing(outcome: "no report was made") {
-                try Runner.usageReport(g, period: period, mailLogs: mailLogs, timings: timings)
+                try Runner.usageReport(gathered, period: period, mailLogs: mailLogs, timings: timings)
             }
             switch format {
             case .csv: try Runner.writeAll(report.csv(), into: out ?? ".")
@@ -129,8 +129,8 @@ struct ReportCommand: ParsableCommand {
         var format: Format = .text
 
         func run() throws {
-            let g = try common.gather()
-            let report = Runner.overdueReport(g)
+            let gathered = try common.gather()
+            let report = Runner.overdueReport(gathered)
             print(format == .json ? report.json() : report.text(), terminator: "")
             if !report.rows.isEmpty { throw ExitCode(2) }
         }
