@@ -9,6 +9,26 @@ public struct LDAPWriteResult: Sendable {
     public init(generatedPassword: Secret? = nil) { self.generatedPassword = generatedPassword }
 }
 
+/// Called once per operation of a `pipeline`, with its index and its result.
+private typealias WriteCompletion = (Int, Result<LDAPWriteResult, LDAPError>) -> Void
+
+/// Where a `pipeline` call stands: the operations sent and not yet answered (by message id),
+/// the next one to send, and how many failovers it may still make.
+private struct PipelineProgress {
+    let operations: [LDAPOperation]
+    var outstanding: [Int32: Int] = [:]  // msgid -> index
+    var next = 0
+    var failoversLeft: Int
+
+    init(operations: [LDAPOperation], failoversLeft: Int) {
+        self.operations = operations
+        self.failoversLeft = failoversLeft
+    }
+
+    /// Every operation sent and answered (or settled as failed).
+    var isFinished: Bool { next >= operations.count && outstanding.isEmpty }
+}
+
 extension LDAPConnection {
     /// The default number of writes kept outstanding by `pipeline`. slapd has a single writer:
     /// the gain stops at about 8 (see scripts/bench-pipeline and the README's figures).
@@ -72,91 +92,100 @@ extension LDAPConnection {
         completion: (Int, Result<LDAPWriteResult, LDAPError>) -> Void
     ) throws(LDAPError) {
         let window = max(1, window)
-        var outstanding: [Int32: Int] = [:]  // msgid -> index
-        outstanding.reserveCapacity(window)
-        var next = 0
         // Each URI may be failed over to twice in one call (a node that comes back and goes
         // again); then the call gives up rather than loop.
-        var failoversLeft = 2 * options.uris.count
-
-        func failRemaining(_ e: LDAPError) {
-            failOutstanding(e)
-            while next < operations.count {
-                var err = e
-                err.operation = operations[next].request.name
-                err.dn = operations[next].request.dn
-                err.message = "not sent: " + (e.message.isEmpty ? e.code.text : e.message)
-                completion(next, .failure(err))
-                next += 1
-            }
+        var progress = PipelineProgress(operations: operations, failoversLeft: 2 * options.uris.count)
+        progress.outstanding.reserveCapacity(window)
+        while !progress.isFinished {
+            try fillWindow(&progress, window: window, completion: completion)
+            guard !progress.outstanding.isEmpty else { continue }
+            try collectOneResult(&progress, completion: completion)
         }
+    }
 
-        /// Sent and unanswered when the server was lost: applied or not, nobody knows.
-        func failOutstanding(_ e: LDAPError) {
-            for index in outstanding.values.sorted() {
-                var err = e
-                err.code = .outcomeUnknown
-                err.operation = operations[index].request.name
-                err.dn = operations[index].request.dn
-                err.message = "sent to \(e.uri ?? uri), which was then lost (\(e.code.name)\(e.message.isEmpty ? "" : ": " + e.message)); "
-                    + "it may or may not have been applied, and was not sent again"
-                completion(index, .failure(err))
-            }
-            outstanding.removeAll()
-        }
-
-        /// The server is lost: settle what was sent to it, then go on at the next URI.
-        func lost(_ e: LDAPError) throws(LDAPError) {
-            var e = e
-            e.uri = e.uri ?? uri
-            guard e.code.isConnectionFailure, failoversLeft > 0 else {
-                failRemaining(e)
-                throw e
-            }
-            failOutstanding(e)
-            failoversLeft -= 1
-            do throws(LDAPError) {
-                try failover(after: e)
-            } catch {
-                failRemaining(error)
-                throw error
-            }
-        }
-
-        while next < operations.count || !outstanding.isEmpty {
-            // Fill the window.
-            while next < operations.count && outstanding.count < window {
-                switch send(operations[next]) {
-                case let .success(msgid):
-                    outstanding[msgid] = next
-                    next += 1
-                case let .failure(e):
-                    if e.code.isConnectionFailure {
-                        // Not sent: it goes to the next server with the rest.
-                        try lost(e)
-                        continue
-                    }
-                    completion(next, .failure(e))  // e.g. a bad filter in this operation alone
-                    next += 1
-                }
-            }
-            guard !outstanding.isEmpty else { continue }
-            // Collect one result.
-            let res: OpaquePointer
-            switch nextMessage(outstanding: Array(outstanding.keys), all: true, operation: "write") {
-            case let .success(m): res = m
+    /// Sends operations until `window` of them are outstanding or none is left to send.
+    private func fillWindow(_ progress: inout PipelineProgress, window: Int, completion: WriteCompletion) throws(LDAPError) {
+        while progress.next < progress.operations.count && progress.outstanding.count < window {
+            let next = progress.next
+            switch send(progress.operations[next]) {
+            case let .success(msgid):
+                progress.outstanding[msgid] = next
+                progress.next += 1
             case let .failure(e):
-                try lost(e)
-                continue
+                if e.code.isConnectionFailure {
+                    // Not sent: it goes to the next server with the rest.
+                    try lost(e, &progress, completion: completion)
+                    continue
+                }
+                completion(next, .failure(e))  // e.g. a bad filter in this operation alone
+                progress.next += 1
             }
-            let msgid = ldap_msgid(res)
-            guard let index = outstanding.removeValue(forKey: msgid) else {
-                ldap_msgfree(res)  // unsolicited notification or a stray message
-                continue
-            }
-            completion(index, finish(operations[index], res))
-            ldap_msgfree(res)
         }
+    }
+
+    /// Waits for one outstanding operation's result and reports it.
+    private func collectOneResult(_ progress: inout PipelineProgress, completion: WriteCompletion) throws(LDAPError) {
+        let res: OpaquePointer
+        switch nextMessage(outstanding: Array(progress.outstanding.keys), all: true, operation: "write") {
+        case let .success(m): res = m
+        case let .failure(e):
+            try lost(e, &progress, completion: completion)
+            return
+        }
+        let msgid = ldap_msgid(res)
+        guard let index = progress.outstanding.removeValue(forKey: msgid) else {
+            ldap_msgfree(res)  // unsolicited notification or a stray message
+            return
+        }
+        completion(index, finish(progress.operations[index], res))
+        ldap_msgfree(res)
+    }
+
+    /// The server is lost: settle what was sent to it, then go on at the next URI.
+    private func lost(_ e: LDAPError, _ progress: inout PipelineProgress, completion: WriteCompletion) throws(LDAPError) {
+        var e = e
+        e.uri = e.uri ?? uri
+        guard e.code.isConnectionFailure, progress.failoversLeft > 0 else {
+            failRemaining(e, &progress, completion: completion)
+            throw e
+        }
+        failOutstanding(e, &progress, completion: completion)
+        progress.failoversLeft -= 1
+        do throws(LDAPError) {
+            try failover(after: e)
+        } catch {
+            failRemaining(error, &progress, completion: completion)
+            throw error
+        }
+    }
+
+    /// No server left: the unanswered operations are settled as unknown, and every operation
+    /// not yet sent is reported failed ("not sent").
+    private func failRemaining(_ e: LDAPError, _ progress: inout PipelineProgress, completion: WriteCompletion) {
+        failOutstanding(e, &progress, completion: completion)
+        while progress.next < progress.operations.count {
+            let next = progress.next
+            var err = e
+            err.operation = progress.operations[next].request.name
+            err.dn = progress.operations[next].request.dn
+            err.message = "not sent: " + (e.message.isEmpty ? e.code.text : e.message)
+            completion(next, .failure(err))
+            progress.next += 1
+        }
+    }
+
+    /// Sent and unanswered when the server was lost: applied or not, nobody knows.
+    private func failOutstanding(_ e: LDAPError, _ progress: inout PipelineProgress, completion: WriteCompletion) {
+        for index in progress.outstanding.values.sorted() {
+            var err = e
+            err.code = .outcomeUnknown
+            err.operation = progress.operations[index].request.name
+            err.dn = progress.operations[index].request.dn
+            err.message = "sent to \(e.uri ?? uri), which was then lost (\(e.code.name)\(e.message.isEmpty ? "" : ": " + e.message)); "
+                + "it may or may not have been applied, and was not sent again"
+            completion(index, .failure(err))
+        }
+        progress.outstanding.removeAll()
     }
 
     /// Waits for the next message of any outstanding operation (`all`: its complete result).

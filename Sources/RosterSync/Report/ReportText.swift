@@ -61,13 +61,17 @@ public enum HTML {
         """
     }
 
+    /// A table with a header row; the columns in `numeric` are right-aligned (class `n`).
     static func table(_ header: [String], _ rows: [[String]], numeric: Set<Int> = []) -> String {
+        // The attribute is chosen outside the interpolations: a string literal nested in one
+        // reads as braces and quotes out of place to line-based tools (the length check).
+        func cellClass(_ i: Int) -> String { numeric.contains(i) ? " class=\"n\"" : "" }
         var out = "<table>\n<thead><tr>"
-        for (i, h) in header.enumerated() { out += "<th\(numeric.contains(i) ? " class=\"n\"" : "")>\(escape(h))</th>" }
+        for (i, h) in header.enumerated() { out += "<th\(cellClass(i))>\(escape(h))</th>" }
         out += "</tr></thead>\n<tbody>\n"
         for r in rows {
             out += "<tr>"
-            for (i, c) in r.enumerated() { out += "<td\(numeric.contains(i) ? " class=\"n\"" : "")>\(escape(c))</td>" }
+            for (i, c) in r.enumerated() { out += "<td\(cellClass(i))>\(escape(c))</td>" }
             out += "</tr>\n"
         }
         return out + "</tbody>\n</table>\n"
