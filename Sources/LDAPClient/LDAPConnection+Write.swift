@@ -169,6 +169,7 @@ extension LDAPConnection {
             err.operation = progress.operations[next].request.name
             err.dn = progress.operations[next].request.dn
             err.message = "not sent: " + (e.message.isEmpty ? e.code.text : e.message)
+            err.notSent = true
             completion(next, .failure(err))
             progress.next += 1
         }

@@ -132,6 +132,10 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible {
     /// The server URI the error came from, when known.
     public var uri: String?
     public var passwordPolicy: PasswordPolicyError?
+    /// True for a write that never left this client (its pipeline lost every server before
+    /// sending it): it certainly did not take effect. A write that was sent and lost has
+    /// `outcomeUnknown` instead.
+    public var notSent = false
 
     public init(
         code: LDAPResultCode, message: String = "", matchedDN: String? = nil, operation: String,

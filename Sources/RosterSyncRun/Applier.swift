@@ -42,10 +42,10 @@ package struct Applier {
 
     /// True for the error of a write that was sent and never answered: `pipeline` reports
     /// those `outcomeUnknown` (the server was lost after they went out; they were not sent
-    /// again elsewhere), the writes it never sent as "not sent: …", and the server's own
+    /// again elsewhere), the writes it never sent with `notSent`, and the server's own
     /// answers carry its codes.
     package static func unanswered(_ e: LDAPError) -> Bool {
-        e.code == .outcomeUnknown || ((e.code == .timeout || e.code == .serverDown) && !e.message.hasPrefix("not sent"))
+        e.code == .outcomeUnknown || ((e.code == .timeout || e.code == .serverDown) && !e.notSent)
     }
 
     /// Returns the connection error that ended the run early, if any.

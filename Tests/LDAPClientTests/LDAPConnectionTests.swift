@@ -326,6 +326,9 @@ struct LDAPConnectionTests {
             // Sent and unanswered: maybe applied (at most the window); never sent: serverDown.
             #expect(failed.filter { $0.code == .outcomeUnknown }.count <= 8)
             #expect(failed.allSatisfy { $0.code == .serverDown || $0.code == .outcomeUnknown })
+            // Never sent is said by a field, not only in the message: the applier relies on it.
+            #expect(failed.allSatisfy { $0.notSent == ($0.code == .serverDown) })
+            #expect(failed.contains { $0.notSent })
             // Further use of the dead connection fails cleanly too.
             let again = #expect(throws: LDAPError.self) { _ = try conn.search(base: units, scope: .base) }
             #expect(again?.code == .serverDown)
