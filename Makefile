@@ -5,7 +5,7 @@ APT_PACKAGES := slapd ldap-utils libldap2-dev libsasl2-dev zlib1g-dev bc time op
 DEMO_DIR ?= /tmp/rs-demo
 SWIFT_FLAGS ?=
 
-.PHONY: deps build test test-asan soak killsoak demo demo-stop bench bench-pipeline clean deb install test-deb-install
+.PHONY: deps build lint test test-asan soak killsoak demo demo-stop bench bench-pipeline clean deb install test-deb-install
 
 ## deps: install slapd, the OpenLDAP tools and libldap's headers (Debian), if missing
 deps:
@@ -24,8 +24,12 @@ build: deps
 	@grep -q 'Build complete' .build-log.txt || { cat .build-log.txt; rm -f .build-log.txt; exit 1; }
 	@rm -f .build-log.txt
 
+## lint: no Swift file under Sources/ over 400 lines, no function over 80 (CONTRIBUTING.md)
+lint:
+	@scripts/check-lengths Sources
+
 ## test: every test, against real slapd instances started by the tests
-test: build
+test: build lint
 	swift test $(SWIFT_FLAGS)
 
 ## soak: hr-export's HR-style quarters synced into one slapd, invariants checked after each
