@@ -86,12 +86,22 @@ extension Runner {
     /// A filter for the entry's person or unit wherever it is now (employee number, unit
     /// code, address), or nil when it has none of them.
     static func identity(_ e: Backup.Entry) -> Filter? {
+        func value(_ name: String) -> String? {
+            e.attributes.first { $0.name.lowercased() == name.lowercased() }?.values.first.map { String(decoding: $0, as: UTF8.self) }
+        }
+        let classes = Set((e.attributes.first { $0.name.lowercased() == "objectclass" }?.values ?? []).map { String(decoding: $0, as: UTF8.self).lowercased() })
+        // The key with the class it identifies: a unit and its mailbox's entry share their
+        // unit code, and a restored unit is not its own mailbox "elsewhere".
         var parts: [Filter] = []
-        for name in ["employeeNumber", "rsUnitCode", "mail"] {
-            if let v = e.attributes.first(where: { $0.name.lowercased() == name.lowercased() })?.values.first {
-                parts.append(.equality(name, String(decoding: v, as: UTF8.self)))
+        if let code = value("rsUnitCode") {
+            for cls in ["rsUnit", "rsUnitMailbox"] where classes.contains(cls.lowercased()) {
+                parts.append(.and([.equality("objectClass", cls), .equality("rsUnitCode", code)]))
             }
         }
+        if let id = value("employeeNumber"), classes.contains("rsaccount") {
+            parts.append(.and([.equality("objectClass", "rsAccount"), .equality("employeeNumber", id)]))
+        }
+        if let mail = value("mail") { parts.append(.equality("mail", mail)) }
         return parts.isEmpty ? nil : .or(parts)
     }
 

@@ -110,6 +110,43 @@ struct BackupRestoreTests {
         }
     }
 
+    @Test("a dissolved unit restored comes back with its mailbox; one restored without it is dissolved again by the next sync")
+    func restoreDissolvedUnit() throws {
+        try withSlapd { s in
+            let r = try SmallRosters(s)
+            let sc = try Scenario(s, units: r.units, staff: r.staff)
+            let withPC = SmallRosters.unitHeader + "UB,Ủy ban,,uyban,000001,active\r\nVP,Văn phòng,UB,,000002,active\r\nPC,Phòng C,UB,phongc,,active\r\n"
+            try withPC.write(toFile: r.units, atomically: true, encoding: .utf8)
+            #expect(try rostersync(["sync", "--config", sc.config]).status == 0)
+            let unitDN = try #require(try s.tool("ldapsearch", ["-LLL", "-o", "ldif_wrap=no", "-b", s.suffix, "(&(objectClass=rsUnit)(rsUnitCode=PC))", "1.1"]).stdout
+                .split(separator: "\n").first.map { String($0.dropFirst(4)) })
+            // HR drops the unit: the empty unit and its mailbox are deleted, backed up first.
+            try r.write(ubMailbox: "uyban", ubHead: "000001", departed: [])
+            let dissolve = try rostersync(["sync", "--config", sc.config])
+            #expect(dissolve.status == 0 && dissolve.stdout.contains("did dissolveUnit"), "\(dissolve.stdout)\(dissolve.stderr)")
+            let run = try #require(try backupRuns(s).last)
+            #expect(try ldifDNs(s.dir + "/state/backups/\(run)/entries.ldif").count == 2)
+
+            // The whole backup: the unit and its mailbox, neither taken for the other.
+            let restore = try rostersync(["restore", "--config", sc.config, run])
+            #expect(restore.status == 0, "\(restore.stdout)\(restore.stderr)")
+            #expect(try dnOfMail(s, "phongc@cema.gov.vn") == "cn=unit mailbox,\(unitDN)")
+            let again = try rostersync(["sync", "--config", sc.config])
+            #expect(again.status == 0 && again.stdout.contains("did dissolveUnit"), "\(again.stdout)\(again.stderr)")
+            #expect(try dnOfMail(s, "phongc@cema.gov.vn") == nil)
+
+            // The unit alone: a unit without a mailbox entry is dissolved without writing to one.
+            let unitOnly = try rostersync(["restore", "--config", sc.config, run, unitDN])
+            #expect(unitOnly.status == 0, "\(unitOnly.stdout)\(unitOnly.stderr)")
+            let plan = try rostersync(["plan", "--config", sc.config, "--format", "ldif"])
+            #expect(plan.status == 2 && !plan.stdout.contains("cn=unit mailbox"), "\(plan.stdout)")
+            let last = try rostersync(["sync", "--config", sc.config])
+            #expect(last.status == 0, "\(last.stdout)\(last.stderr)")
+            let left = try s.tool("ldapsearch", ["-LLL", "-b", s.suffix, "(rsUnitCode=PC)", "1.1"]).stdout
+            #expect(!left.contains("dn:"), "\(left)")
+        }
+    }
+
     @Test("a deleted disabled account restored from its backup with ldapadd keeps its lock: the old password is refused")
     func ldapaddOfBackupKeepsLock() throws {
         try withSlapd { s in

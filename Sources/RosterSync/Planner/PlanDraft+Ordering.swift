@@ -23,9 +23,18 @@ extension PlanDraft {
         }
         // Writes to a unit go to the entry that holds each attribute: the unit's or its
         // mailbox's (not yet for a unit whose mailbox this run separates).
-        let notYet = unitsWithMailboxOnEntry
-        let ordered = order.map { i in
-            kept[i].unitCode.map(notYet.contains) ?? false ? kept[i] : UnitMailbox.route(kept[i])
+        // A unit with no mailbox entry that this run does not make (one being dissolved, say,
+        // restored without its mailbox) has its writes to the unit alone.
+        let notYet = unitsWithMailboxOnEntry, mailboxless = unitsWithoutMailbox
+        let ordered = order.compactMap { i -> Change? in
+            guard let code = kept[i].unitCode else { return UnitMailbox.route(kept[i]) }
+            if notYet.contains(code) { return kept[i] }
+            var routed = UnitMailbox.route(kept[i])
+            if mailboxless.contains(code) {
+                routed.operations.removeAll { UnitMailbox.isMailbox($0.dn) }
+                if routed.operations.isEmpty && !kept[i].operations.isEmpty { return nil }
+            }
+            return routed
         }
         let later = scheduled.filter(keep).sorted {
             ($0.due ?? asOf, $0.kind.rawValue, $0.dn) < ($1.due ?? asOf, $1.kind.rawValue, $1.dn)

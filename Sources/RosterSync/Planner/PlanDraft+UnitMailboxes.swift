@@ -19,6 +19,19 @@ extension PlanDraft {
         return codes
     }
 
+    /// Units with no mailbox at all (neither an entry of its own nor on the unit's entry) that
+    /// this run does not give one: their writes go to the unit's entry only.
+    var unitsWithoutMailbox: Set<String> {
+        var codes = Set<String>()
+        for directoryUnit in input.snapshot.units
+        where directoryUnit.managed && !directoryUnit.mailboxOnUnitEntry && directoryUnit.mailboxDN == nil {
+            if let code = directoryUnit.code { codes.insert(code) }
+        }
+        guard !codes.isEmpty else { return codes }
+        for change in changes where change.kind == .createUnit { if let code = change.unitCode { codes.remove(code) } }
+        return codes
+    }
+
     /// Every managed unit whose entry still holds its mailbox gets it moved to an entry of its
     /// own, last, so that the run's other writes find it where they were planned; a unit
     /// dissolved in this run is left as it is.
