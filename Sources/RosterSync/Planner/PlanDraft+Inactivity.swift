@@ -12,7 +12,10 @@ extension PlanDraft {
         // The mail server logs the address used: a renamed unit's old one counts too.
         let addresses = [directoryUnit.mail].compactMap { $0 } + directoryUnit.aliases
         let fromCSV = addresses.compactMap { input.lastLogins[$0] }.max()
-        let last = Day.later(directoryUnit.lastLogin, fromCSV)
+        // A login from before the entry was made is an earlier mailbox's: not this one's.
+        let last = Day.later(directoryUnit.lastLogin, fromCSV).flatMap { login in
+            directoryUnit.created.map { login >= $0 ? login : nil } ?? login
+        }
         guard let since = last ?? directoryUnit.created, config.policy.lockAfter.after(since) <= asOf else { return }
         let words =
             last == nil ? "never logged in since the unit mailbox was created on \(since)" : "no login since \(since)"
@@ -44,7 +47,11 @@ extension PlanDraft {
         let fromCSV =
             logins.isEmpty
             ? nil : account.aliases.reduce(account.mail.flatMap { logins[$0] }) { Day.later($0, logins[$1]) }
-        let last = Day.later(account.lastLogin, fromCSV)
+        // A login from before the entry was made is an earlier mailbox's (the address's last
+        // holder, or this person's mailbox deleted for disuse and made again): not this one's.
+        let last = Day.later(account.lastLogin, fromCSV).flatMap { login in
+            account.created.map { login >= $0 ? login : nil } ?? login
+        }
         guard var since = last ?? account.created else { return }
         // Someone who started (or came back) after that has a lock period from their start:
         // a rehire's last login is from their earlier time here.

@@ -35,6 +35,21 @@ struct InactivityTests: PlannerFixtures {
         #expect(later.changes[0].reason.contains("no login since starting work on 2026-10-01"))
     }
 
+    @Test("a login from before the mailbox was made is not its own: the lock period counts from its creation")
+    func staleLoginBeforeCreation() throws {
+        // Made again on 2026-11-01 (a mailbox deleted for disuse and reopened, or an address
+        // another held before): the mail server's export still has the old holder's login.
+        let r = try roster(staff: "employee_id,full_name,unit_code,start_date\n1,Nguyễn Văn An,VP,2020-01-01\n")
+        let entries = directory + [person("1", "annv", name: "Nguyễn Văn An", ["createTimestamp": ["20261101000000Z"]])]
+        let logins = ["annv@cema.gov.vn": Day(parsing: "2026-05-01")!]
+        #expect(kinds(plan(r, entries, asOf: "2026-12-06", logins: logins)).isEmpty)
+        let later = plan(r, entries, asOf: "2027-02-02", logins: logins)
+        #expect(kinds(later) == ["lockAccount 1"])
+        #expect(later.changes[0].reason.contains("never logged in since the mailbox was created on 2026-11-01"), "\(later.changes[0].reason)")
+        // A login after the creation counts as ever.
+        #expect(kinds(plan(r, entries, asOf: "2027-02-02", logins: ["annv@cema.gov.vn": Day(parsing: "2026-12-20")!])).isEmpty)
+    }
+
     @Test("unused 6 months deletes, but only after 3 months locked; a departed account is deleted after the retention")
     func deletions() throws {
         let r = try roster(staff: "employee_id,full_name,unit_code,status,end_date\n1,Nguyễn Văn An,VP,active,\n2,Lê Văn Bình,VP,departed,2026-01-31\n")
