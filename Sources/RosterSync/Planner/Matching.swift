@@ -153,7 +153,9 @@ struct AccountClaims {
         let roster = input.roster, accounts = input.snapshot.accounts
         byId = [Int?](repeating: nil, count: roster.staff.count)
         byMail = byId
-        let eligible = accounts.indices.filter { input.config.protected.isEmpty || !input.isProtected(accounts[$0].dn) }
+        // Protected accounts claim their people too (no second mailbox is made for them); the
+        // passes then leave them alone.
+        let eligible = accounts.indices
         for i in eligible {
             guard let id = accounts[i].employeeId, let row = roster.staffIndex[id] else { continue }
             if let first = byId[row] { sharedIds[row, default: [first]].append(i) } else { byId[row] = i }

@@ -39,6 +39,7 @@ extension PlanDraft {
                 continue
             }
             let account = input.snapshot.accounts[accountIndex]
+            if !config.protected.isEmpty && input.isProtected(account.dn) { continue }
             // Built when a change needs it: the entry's place is checked through its parent.
             lazy var dn = Self.effective(account.dn, moves)
             if !account.managed { planAdoption(person, account, dn: dn) }

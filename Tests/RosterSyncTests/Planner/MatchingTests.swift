@@ -22,6 +22,17 @@ struct MatchingTests: PlannerFixtures {
         #expect(create.dn == "uid=cuongtv,ou=vp,\(base)")
     }
 
+    @Test("a protected account still holds its person: no second mailbox is made, and it is not changed")
+    func protectedAccountHoldsItsPerson() throws {
+        // The director's mailbox is protected; HR lists the director in another unit, with another title.
+        let r = try roster(staff: "employee_id,full_name,unit_code,title\n9,Nguyễn Văn Giám,PC,Vụ trưởng\n1,Trần Văn An,VP,Chuyên viên\n")
+        let director = person("9", "ubdt", name: "Nguyễn Văn Giám", ["title": ["Cũ"]])
+        #expect(director.dn.hasPrefix("uid=ubdt,ou=vp,"), "the fixture's protected DN")
+        let p = plan(r, directory + [director])
+        #expect(kinds(p) == ["createAccount 1"], "\(kinds(p))")
+        #expect(!p.changes.contains { $0.dn.contains("ubdt") || $0.employeeId == "9" })
+    }
+
     @Test("protected entries never appear; unknown entries are orphans with no operation")
     func protectedAndOrphans() throws {
         let r = try roster(staff: "employee_id,full_name,unit_code\n1,Nguyễn Văn An,VP\n")
