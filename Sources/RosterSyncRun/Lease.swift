@@ -249,7 +249,9 @@ extension Runner {
         }
     }
 
-    package static func exclusiveRun(_ configPath: String, started: Date) throws -> ExclusiveRun {
+    /// `isSync`: a sync or apply, whose failure to take the lease (the directory unreachable)
+    /// goes into the metrics; a run that finds the lock held leaves them to the run holding it.
+    package static func exclusiveRun(_ configPath: String, started: Date, isSync: Bool = false) throws -> ExclusiveRun {
         let config = try failing(outcome: "nothing was done") { try loadConfig(configPath) }
         let state = try failing(outcome: "nothing was done") { try StateFolder(config.stateDir) }
         let lock = try failing(outcome: "nothing was done") { try state.lock() }
@@ -257,6 +259,7 @@ extension Runner {
             let taken = try failing(outcome: "nothing was done") { try Self.lease(config, started: started) }
             return ExclusiveRun(config: config, state: state, lock: lock, lease: taken)
         } catch {
+            if isSync { state.writeMetrics(started: started, result: "error", outcomes: [:]) }
             lock.release()
             throw error
         }

@@ -9,26 +9,36 @@ extension Runner {
         Log.survivePipes()
         let started = Date()
         // The flock, and the directory's own lease that keeps out runs on other hosts (Lease.swift).
-        let exclusive = try exclusiveRun(configPath, started: started)
+        let exclusive = try exclusiveRun(configPath, started: started, isSync: true)
         defer { exclusive.release() }
         var run = RunContext(exclusive, actor: actor(force: force, reason: reason), started: started)
         run.force = force
         run.timings = timings
-        let plan: Plan
-        do {
+        try recordingErrors(run) {
             // Earlier runs killed or left with unanswered writes are settled before this one plans.
             try failing(outcome: "nothing was done") { try settleEarlierRuns(state: run.state, runId: run.runId, config: run.config) }
             try failing(outcome: "nothing was done") {
                 try rehashCleartextPasswords(config: run.config, state: run.state, runId: run.runId, actor: run.actor)
             }
-            plan = try failing(outcome: "nothing was done") {
+            let plan = try failing(outcome: "nothing was done") {
                 try makePlan(configPath: configPath, units: nil, staff: nil, asOf: asOf, unitFilter: unitFilter, timings: timings)
             }
+            try execute(plan, in: run)
+        }
+    }
+
+    /// Runs `body`; an error it ends with that has not said itself in the metrics (a threshold
+    /// or a partial run has) is recorded there as `error`, so a monitor sees a sync that
+    /// failed, whatever failed: the directory, the rosters, the backup.
+    static func recordingErrors(_ run: RunContext, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let stop as RunExit where stop == .threshold || stop == .partial {
+            throw stop
         } catch {
             run.writeMetrics("error")
             throw error
         }
-        try execute(plan, in: run)
     }
 
     /// `apply PLAN.json`: a saved plan executed exactly as reviewed, once it is shown to still
@@ -38,17 +48,19 @@ extension Runner {
         let started = Date()
         // Locked first: reading a large plan took long enough for a sync started after this
         // apply to take the lock before it.
-        let exclusive = try exclusiveRun(configPath, started: started)
+        let exclusive = try exclusiveRun(configPath, started: started, isSync: true)
         defer { exclusive.release() }
         var run = RunContext(exclusive, actor: actor(force: force, reason: reason) + ", plan \(planFile)", started: started)
         run.force = force
-        let plan = try failing(outcome: "nothing was done") { try readSavedPlan(planFile, config: run.config, configPath: configPath) }
-        // Earlier runs killed or left with unanswered writes are settled first.
-        try failing(outcome: "nothing was done") { try settleEarlierRuns(state: run.state, runId: run.runId, config: run.config) }
-        // Under the lock: a plan applied already, wholly or in part (by an apply, or a sync
-        // since), is refused before any write rather than failing change by change.
-        try failing(outcome: "nothing was done") { try refuseIfStale(plan, planFile: planFile, config: run.config, configPath: configPath) }
-        try execute(plan, in: run)
+        try recordingErrors(run) {
+            let plan = try failing(outcome: "nothing was done") { try readSavedPlan(planFile, config: run.config, configPath: configPath) }
+            // Earlier runs killed or left with unanswered writes are settled first.
+            try failing(outcome: "nothing was done") { try settleEarlierRuns(state: run.state, runId: run.runId, config: run.config) }
+            // Under the lock: a plan applied already, wholly or in part (by an apply, or a sync
+            // since), is refused before any write rather than failing change by change.
+            try failing(outcome: "nothing was done") { try refuseIfStale(plan, planFile: planFile, config: run.config, configPath: configPath) }
+            try execute(plan, in: run)
+        }
     }
 
     /// The saved plan, if it was made from these rosters as they are now and for this directory.

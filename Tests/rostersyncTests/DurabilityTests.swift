@@ -83,6 +83,23 @@ struct DurabilityTests {
         }
     }
 
+    @Test("a sync that cannot reach the directory says error in the metrics, as its exit code does")
+    func metricsOnUnreachableDirectory() throws {
+        try withSlapd { s in
+            let sc = try Scenario(s, units: samples + "/units.csv", staff: samples + "/staff.csv")
+            let metrics = s.dir + "/state/metrics/rostersync.prom"
+            #expect(try rostersync(["sync", "--config", sc.config]).status == 0)
+            #expect(Slapd.readText(metrics).contains("rostersync_last_run_result{result=\"ok\"} 1"))
+            try s.stop()
+            let down = try rostersync(["sync", "--config", sc.config])
+            #expect(down.status == 1, "\(down.stderr)")
+            #expect(Slapd.readText(metrics).contains("rostersync_last_run_result{result=\"error\"} 1"), "\(Slapd.readText(metrics))")
+            try s.start()
+            #expect(try rostersync(["sync", "--config", sc.config]).status == 0)
+            #expect(Slapd.readText(metrics).contains("rostersync_last_run_result{result=\"nothing\"} 1"), "\(Slapd.readText(metrics))")
+        }
+    }
+
     @Test("`rostersync sync | head -2`: the closed pipe does not stop the run; it ends, audits done and writes its metrics")
     func closedStdout() throws {
         try withSlapd { s in
