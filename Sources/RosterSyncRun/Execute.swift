@@ -212,7 +212,8 @@ extension Runner {
         if unknown > 0 {
             let why = tally.firstUnknown.map { "\($0)" } ?? ""
             log.error(Logger.Message(stringLiteral: "rostersync: \(unknown) write\(unknown == 1 ? "" : "s") got no answer (\(why)): whether \(unknown == 1 ? "it" : "they") took effect is unknown. "
-                + "Their passwords stay in the notices; the next run looks each up in the directory and settles it (audit: ok or not applied)"))
+                + (prepared.credentials.isEmpty ? "" : "Their passwords stay in the notices; ")
+                + "the next run looks each up in the directory and settles it (audit: ok or not applied)"))
         }
         if !tally.complete { throw RunExit.partial }
     }

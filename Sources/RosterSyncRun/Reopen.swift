@@ -25,34 +25,48 @@ extension Runner {
             return Reopening.plan(change, asOf: today, directory: "\(conn.uri) \(run.config.directory.base)")
         }
         try execute(plan, in: run)
-        let next = plan.changes[0].operations.first.map { if case .delete = $0 { true } else { false } } ?? false
-        Log.logger.notice(next
-            ? "reopened \(address), deleted for disuse: the next sync makes the mailbox again, with a new initial password"
-            : "reopened \(address); not locked again before \(exempt)")
+        let mail = address.lowercased()
+        if case .delete? = plan.changes[0].operations.first {
+            Log.logger.notice("reopened \(mail), deleted for disuse: the next sync makes the mailbox again, with a new initial password")
+            // Its lock period then counts from the day it is made again.
+            if until != nil { printError("warning: --until does not apply to a mailbox deleted for disuse: it is not locked before \(run.config.policy.lockAfter) after it is made again") }
+        } else {
+            Log.logger.notice("reopened \(mail); not locked again before \(exempt)")
+        }
     }
 
     /// The change that reopens `mail`: its entry if it is locked, else the record of its
     /// deletion for disuse. Anything else is refused, naming what was found.
     static func reopening(_ mail: String, conn: LDAPConnection, config: Config, request: String, exempt: Day, today: Day) throws -> Change {
         let found = try conn.search(base: config.directory.base.string, filter: .or([.equality("mail", mail), .equality("mailLocalAddress", mail)]),
-                                    attributes: ["rsState", "employeeNumber", "cn"])
+                                    attributes: ["rsState", "employeeNumber", "cn", "displayName", "rsUnitCode", "departmentNumber"])
         if found.isEmpty {
             // Deleted for disuse: the record of the deletion is what keeps it from coming back.
             let closed = try conn.search(base: config.directory.unitsBase.string,
                                          filter: .and([.equality("objectClass", "rsClosedMailbox"), .equality("rsClosedAddress", mail)]),
-                                         attributes: ["employeeNumber", "cn"])
+                                         attributes: ["employeeNumber", "cn", "rsUnitCode"])
             guard let record = closed.first, closed.count == 1 else {
                 throw Failure(closed.isEmpty ? "no mailbox \(mail) in \(config.directory.base), and none deleted for disuse"
                                              : "\(closed.count) records of deleted mailboxes name \(mail): fix that first")
             }
-            return Reopening.deleted(recordDN: record.dn, employeeId: record.string("employeeNumber"), name: record.string("cn") ?? mail,
-                                     address: mail, request: request)
+            try refuseProtected(record.dn, mail, config)
+            return Reopening.deleted(recordDN: record.dn, employeeId: record.string("employeeNumber"), unitCode: record.string("rsUnitCode"),
+                                     name: record.string("cn") ?? mail, address: mail, request: request)
         }
         guard let entry = found.first, found.count == 1 else { throw Failure("\(found.count) entries answer to \(mail): fix that first") }
+        try refuseProtected(entry.dn, mail, config)
         guard entry.string("rsState") == "locked" else {
             throw Failure("\(mail) is \(entry.string("rsState") ?? "not managed by rostersync"), not locked for inactivity")
         }
-        return Reopening.locked(dn: entry.dn, employeeId: entry.string("employeeNumber"), name: entry.string("cn") ?? mail,
+        return Reopening.locked(dn: entry.dn, employeeId: entry.string("employeeNumber"),
+                                unitCode: entry.string("rsUnitCode") ?? entry.string("departmentNumber"),
+                                name: entry.string("displayName") ?? entry.string("cn") ?? mail,
                                 request: request, exempt: exempt, today: today)
+    }
+
+    /// An entry under `protected` is never changed by rostersync, an admin's reopen included.
+    static func refuseProtected(_ dn: String, _ mail: String, _ config: Config) throws {
+        guard let parsed = try? DN(dn), config.protected.contains(where: { parsed.isWithin($0) }) else { return }
+        throw Failure("\(mail) (\(dn)) is protected (protected: in the config): rostersync never changes it; reopen it by hand")
     }
 }

@@ -14,6 +14,10 @@ package enum Runner {
 
     package static func loadConfig(_ path: String) throws -> Config {
         let text: String
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw Failure("\(path): is a folder, not a config file")
+        }
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {

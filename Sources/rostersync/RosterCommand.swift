@@ -44,6 +44,7 @@ struct RosterCommand: ParsableCommand {
     }
 
     func run() throws {
+        Log.survivePipes()
         let cfg: Config?
         do { cfg = try config.map(Runner.loadConfig) } catch {
             printError("rostersync: \(error)")

@@ -20,7 +20,9 @@ struct UnlockCommand: ParsableCommand {
             naming its old address here removes that record, and the next sync creates the \
             mailbox again with a new initial password (in a new notice).
 
-            Exit codes: 0 reopened; 1 error (no such mailbox, not locked, directory unreachable).
+            Exit codes: 0 reopened; 1 error, nothing was done (no such mailbox, not locked, \
+            protected, directory unreachable); 4 the write got no answer: whether it took effect \
+            is settled by the next run (sync or unlock), as for sync.
             """)
 
     @OptionGroup var options: ConfigOptions
@@ -33,7 +35,11 @@ struct UnlockCommand: ParsableCommand {
 
     func validate() throws {
         if reason.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--reason must name the unit's request") }
-        if let until, Day(parsing: until) == nil { throw ValidationError("--until \(until): expected a date such as 2027-03-31") }
+        if let until {
+            guard let day = Day(parsing: until) else { throw ValidationError("--until \(until): expected a date such as 2027-03-31") }
+            // A past day would let the next sync lock it again at once, and an open mailbox cannot be unlocked again.
+            if day <= Runner.today() { throw ValidationError("--until \(until): must be after today") }
+        }
         if !address.contains("@") { throw ValidationError("\(address): expected a mailbox address such as annv@cema.gov.vn") }
     }
 

@@ -47,6 +47,9 @@ struct CLITests {
         #expect(value.status == 64, "\(value.stderr)")
         let both = try rostersync(["sync", "-q", "-v"])
         #expect(both.status == 64 && both.stderr.contains("--quiet and --verbose exclude each other"), "\(both.stderr)")
+        // An exemption that has already ended would let the next sync lock the mailbox again.
+        let past = try rostersync(["unlock", "annv@cema.gov.vn", "--reason", "CV 1", "--until", "2020-01-01"])
+        #expect(past.status == 64 && past.stderr.contains("--until 2020-01-01: must be after today"), "\(past.stderr)")
     }
 
     @Test("--version names the version and the commit it was built from")
