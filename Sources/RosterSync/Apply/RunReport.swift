@@ -16,7 +16,7 @@ public enum SafetyCheck {
         ("creations", [.createAccount, .createUnit], false, true),
         ("adoptions", [.adoptAccount], false, true),
         ("handovers", [.handoverUnitMailbox], true, false),
-        ("updates", [.updateAccount, .updateUnit, .enableAccount], false, false),
+        ("updates", [.updateAccount, .updateUnit, .enableAccount, .reopenAccount], false, false),
     ]
 
     /// Every threshold the plan exceeds, in words; empty when it may run. `allowance`: the

@@ -5,6 +5,9 @@ public enum ChangeKind: String, Sendable, CaseIterable, Codable, Comparable {
     case createUnit, updateUnit, renameUnit, moveUnit, dissolveUnit
     case createAccount, updateAccount, moveAccount, adoptAccount
     case disableAccount, enableAccount, deleteAccount, lockAccount, handoverUnitMailbox
+    /// A mailbox locked or deleted for inactivity reopened by an admin at the unit's written
+    /// request (art. 9.3a; `rostersync unlock`): never planned from the rosters.
+    case reopenAccount
     /// A unit mailbox kept on its unit's entry (rostersync 1.1) moved to an entry of its own.
     case separateUnitMailbox
     /// A folder the agent's own records need (the records of mailboxes deleted for disuse).
@@ -19,7 +22,7 @@ public enum ChangeKind: String, Sendable, CaseIterable, Codable, Comparable {
         case .updateUnit, .handoverUnitMailbox: 2
         case .adoptAccount: 3
         case .moveAccount: 4
-        case .updateAccount, .enableAccount: 5
+        case .updateAccount, .enableAccount, .reopenAccount: 5
         case .createAccount: 6
         case .disableAccount, .lockAccount: 7
         case .deleteAccount, .separateUnitMailbox: 8

@@ -25,6 +25,7 @@ extension Plan {
         case .createContainer: "+c"
         case .adoptAccount: "&"
         case .enableAccount: "^"
+        case .reopenAccount: "^r"
         case .updateAccount: "~"
         case .updateUnit: "~u"
         case .handoverUnitMailbox: "@u"

@@ -169,7 +169,7 @@ struct PlanText {
     /// taken away, magenta for what is only reported.
     static func colour(_ k: ChangeKind) -> String {
         switch k {
-        case .createContainer, .createUnit, .createAccount, .adoptAccount, .enableAccount: "32"
+        case .createContainer, .createUnit, .createAccount, .adoptAccount, .enableAccount, .reopenAccount: "32"
         case .updateUnit, .updateAccount, .handoverUnitMailbox, .separateUnitMailbox: "33"
         case .renameUnit, .moveUnit, .moveAccount: "36"
         case .disableAccount, .lockAccount, .deleteAccount, .dissolveUnit: "31"

@@ -10,7 +10,7 @@ public enum Reopening {
         dn: String, employeeId: String?, unitCode: String?, name: String, request: String, exempt: Day, today: Day
     ) -> Change {
         Change(
-            kind: .enableAccount, dn: dn, employeeId: employeeId, unitCode: unitCode, groupUnit: unitCode,
+            kind: .reopenAccount, dn: dn, employeeId: employeeId, unitCode: unitCode, groupUnit: unitCode,
             subject: subject(employeeId: employeeId, unitCode: unitCode, name: name),
             reason: "reopened at the unit's request (\(request)); not locked again before \(exempt)",
             attributes: [AttributeChange("rsState", old: ["locked"], new: ["active"]), AttributeChange("rsLockExemptUntil", old: [], new: [exempt.generalizedTime])],
@@ -28,7 +28,7 @@ public enum Reopening {
         recordDN: String, employeeId: String?, unitCode: String?, name: String, address: String, request: String
     ) -> Change {
         Change(
-            kind: .enableAccount, dn: recordDN, employeeId: employeeId, unitCode: unitCode, groupUnit: unitCode,
+            kind: .reopenAccount, dn: recordDN, employeeId: employeeId, unitCode: unitCode, groupUnit: unitCode,
             subject: subject(employeeId: employeeId, unitCode: unitCode, name: name),
             reason: "deleted for disuse, reopened at the unit's request (\(request)): the next sync makes the mailbox again",
             attributes: [AttributeChange("rsClosedAddress", old: [address], new: [])],

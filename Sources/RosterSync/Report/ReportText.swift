@@ -160,6 +160,7 @@ public enum Words {
         case .adoptAccount: "Đưa hộp thư có sẵn vào quản lý"
         case .disableAccount: "Ngừng sử dụng hộp thư"
         case .enableAccount: "Mở lại hộp thư"
+        case .reopenAccount: "Mở lại hộp thư bị khoá, theo đề nghị bằng văn bản của đơn vị (Điều 9.3a)"
         case .deleteAccount: "Xoá hộp thư (đã sao lưu trước)"
         case .lockAccount: "Tạm khoá hộp thư không được sử dụng"
         case .handoverUnitMailbox: "Bàn giao hộp thư đơn vị cho trưởng đơn vị mới"

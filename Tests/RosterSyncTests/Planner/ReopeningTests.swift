@@ -11,7 +11,7 @@ struct ReopeningTests {
     func locked() throws {
         let c = Reopening.locked(dn: "uid=annv,ou=PC,ou=units,dc=x", employeeId: "000123", unitCode: "PC", name: "Nguyễn Văn An",
                                  request: "CV 12/VP", exempt: until, today: today)
-        #expect(c.kind == .enableAccount)
+        #expect(c.kind == .reopenAccount, "told apart from an HR re-activation in the audit and reports")
         #expect(c.subject == "000123 Nguyễn Văn An")
         #expect(c.unitCode == "PC" && c.groupUnit == "PC", "grouped under its unit in the audit and reports")
         let unitMailbox = Reopening.locked(dn: "cn=unit mailbox,ou=vp,ou=units,dc=x", employeeId: nil, unitCode: "VP", name: "Văn phòng",
