@@ -12,10 +12,7 @@ extension PlanDraft {
         // The mail server logs the address used: a renamed unit's old one counts too.
         let addresses = [directoryUnit.mail].compactMap { $0 } + directoryUnit.aliases
         let fromCSV = addresses.compactMap { input.lastLogins[$0] }.max()
-        // A login from before the entry was made is an earlier mailbox's: not this one's.
-        let last = Day.later(directoryUnit.lastLogin, fromCSV).flatMap { login in
-            directoryUnit.created.map { login >= $0 ? login : nil } ?? login
-        }
+        let last = ownLogin(Day.later(directoryUnit.lastLogin, fromCSV), created: directoryUnit.created)
         guard let since = last ?? directoryUnit.created, config.policy.lockAfter.after(since) <= asOf else { return }
         let words =
             last == nil ? "never logged in since the unit mailbox was created on \(since)" : "no login since \(since)"
@@ -38,6 +35,16 @@ extension PlanDraft {
             pending: false, due: nil)
     }
 
+    /// The last login, unless it is older than the entry by more than `delete_unused_after`:
+    /// then it is an earlier mailbox's (this person's, deleted for disuse and made again, or
+    /// the address's last holder's), since a mailbox unused that long is deleted. A login a
+    /// little older than the entry is kept: a directory reloaded with ldapadd has new
+    /// createTimestamps on the mailboxes the logins are of.
+    func ownLogin(_ login: Day?, created: Day?) -> Day? {
+        guard let login, let created else { return login }
+        return config.policy.deleteUnusedAfter.after(login) > created ? login : nil
+    }
+
     /// Art. 9.3: no login for 3 months locks; for 6 months deletes (after 3 months locked, so
     /// the unit had the time the regulation gives it to ask for a reopening).
     mutating func planInactivity(_ person: StaffRecord, _ account: DirectoryAccount, dn: @autoclosure () -> DN) {
@@ -47,11 +54,7 @@ extension PlanDraft {
         let fromCSV =
             logins.isEmpty
             ? nil : account.aliases.reduce(account.mail.flatMap { logins[$0] }) { Day.later($0, logins[$1]) }
-        // A login from before the entry was made is an earlier mailbox's (the address's last
-        // holder, or this person's mailbox deleted for disuse and made again): not this one's.
-        let last = Day.later(account.lastLogin, fromCSV).flatMap { login in
-            account.created.map { login >= $0 ? login : nil } ?? login
-        }
+        let last = ownLogin(Day.later(account.lastLogin, fromCSV), created: account.created)
         guard var since = last ?? account.created else { return }
         // Someone who started (or came back) after that has a lock period from their start:
         // a rehire's last login is from their earlier time here.

@@ -35,17 +35,21 @@ struct InactivityTests: PlannerFixtures {
         #expect(later.changes[0].reason.contains("no login since starting work on 2026-10-01"))
     }
 
-    @Test("a login from before the mailbox was made is not its own: the lock period counts from its creation")
+    @Test("a login older than the mailbox by more than delete_unused_after is an earlier mailbox's: the lock period counts from its creation")
     func staleLoginBeforeCreation() throws {
         // Made again on 2026-11-01 (a mailbox deleted for disuse and reopened, or an address
-        // another held before): the mail server's export still has the old holder's login.
+        // another held before): the mail server's export still has the old life's login.
         let r = try roster(staff: "employee_id,full_name,unit_code,start_date\n1,Nguyễn Văn An,VP,2020-01-01\n")
         let entries = directory + [person("1", "annv", name: "Nguyễn Văn An", ["createTimestamp": ["20261101000000Z"]])]
-        let logins = ["annv@cema.gov.vn": Day(parsing: "2026-05-01")!]
-        #expect(kinds(plan(r, entries, asOf: "2026-12-06", logins: logins)).isEmpty)
-        let later = plan(r, entries, asOf: "2027-02-02", logins: logins)
+        let stale = ["annv@cema.gov.vn": Day(parsing: "2026-04-01")!]
+        #expect(kinds(plan(r, entries, asOf: "2026-12-06", logins: stale)).isEmpty)
+        let later = plan(r, entries, asOf: "2027-02-02", logins: stale)
         #expect(kinds(later) == ["lockAccount 1"])
         #expect(later.changes[0].reason.contains("never logged in since the mailbox was created on 2026-11-01"), "\(later.changes[0].reason)")
+        // A login a little older than the entry (a directory reloaded with ldapadd) counts.
+        let reloaded = plan(r, entries, asOf: "2026-12-06", logins: ["annv@cema.gov.vn": Day(parsing: "2026-08-20")!])
+        #expect(kinds(reloaded) == ["lockAccount 1"])
+        #expect(reloaded.changes.first?.reason.contains("no login since 2026-08-20") == true)
         // A login after the creation counts as ever.
         #expect(kinds(plan(r, entries, asOf: "2027-02-02", logins: ["annv@cema.gov.vn": Day(parsing: "2026-12-20")!])).isEmpty)
     }
