@@ -5,7 +5,7 @@ import LDAPModel
 /// an ambiguous match is disputed and left alone. The addresses the directory holds go into
 /// the address book that later passes take new addresses from.
 struct Matching {
-    /// Managed, unprotected directory units by code (a code on several units matches none).
+    /// Managed directory units by code (a code on several units matches none).
     let directoryUnits: [String: DirectoryUnit]
     /// The snapshot account matched to each roster person, by the person's row in the staff
     /// roster; nil for none.
@@ -40,7 +40,8 @@ struct Matching {
 
     static func matchUnits(_ input: PlannerInput, disputes: inout [Dispute]) -> [String: DirectoryUnit] {
         var unitsByCode: [String: [DirectoryUnit]] = [:]
-        for unit in input.snapshot.units where unit.managed && !input.isProtected(unit.dn) {
+        // Protected units too: matched, they are not made again; their changes are dropped.
+        for unit in input.snapshot.units where unit.managed {
             if let code = unit.code { unitsByCode[code, default: []].append(unit) }
         }
         var matched: [String: DirectoryUnit] = [:]

@@ -11,6 +11,10 @@ struct PlanDraft {
     let rosterUnits: [String: UnitRecord]
     /// Roster staff (rows) in employee-id order: the order people's changes are found in.
     let staffOrder: [Int]
+    /// The `protected` DNs a plan could write to (at or under the units base, or above it),
+    /// in lower case, for a quick suffix test before a DN is parsed. Usually none: service
+    /// accounts and the like live outside the units.
+    let protectedSuffixes: [String]
 
     // MARK: From matching
 
@@ -46,6 +50,8 @@ struct PlanDraft {
         self.domain = input.config.mail.domain
         self.rosterUnits = Dictionary(input.roster.units.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
         self.staffOrder = input.roster.idOrder
+        let unitsBase = input.config.directory.unitsBase
+        self.protectedSuffixes = input.config.protected.filter { $0.isWithin(unitsBase) || unitsBase.isWithin($0) }.map { $0.string.lowercased() }
         self.directoryUnits = matching.directoryUnits
         self.accountOf = matching.accountOf
         self.claimed = matching.claimed
@@ -82,6 +88,9 @@ struct PlanDraft {
 
     /// Adds a change to the plan, or to the scheduled changes when it is for a later day.
     mutating func add(_ change: Change, pending: Bool, due: Day?) {
+        // Nothing at or under `protected` is written, whichever pass asked: a protected unit
+        // is matched like any (so it is not made again) and then left as it is.
+        if !protectedSuffixes.isEmpty && touchesProtected(change) { return }
         if pending {
             var later = change
             later.due = due
@@ -91,6 +100,27 @@ struct PlanDraft {
         } else {
             changes.append(change)
         }
+    }
+
+    /// Whether any entry the change names or writes is at or under a `protected` DN. The
+    /// suffix test spares a DN parse for the changes far from every protected entry.
+    func touchesProtected(_ change: Change) -> Bool {
+        var names = [change.dn] + change.operations.map(\.dn)
+        if let moved = change.newDN { names.append(moved) }
+        return names.contains { name in
+            protectedSuffixes.contains { Self.hasSuffixIgnoringCase(name, $0) } && ((try? DN(name)).map(input.isProtected) ?? false)
+        }
+    }
+
+    /// `text` ends with `lowerSuffix` (lower case), ASCII letters compared without case and
+    /// without a lower-cased copy of `text` (a 100,000-person plan asks it of every change).
+    static func hasSuffixIgnoringCase(_ text: String, _ lowerSuffix: String) -> Bool {
+        var a = text.utf8.reversed().makeIterator(), b = lowerSuffix.utf8.reversed().makeIterator()
+        while let y = b.next() {
+            guard let x = a.next() else { return false }
+            if (x >= 65 && x <= 90 ? x | 0x20 : x) != y { return false }
+        }
+        return true
     }
 
     /// An entry the plan lists and leaves alone.

@@ -33,6 +33,23 @@ struct MatchingTests: PlannerFixtures {
         #expect(!p.changes.contains { $0.dn.contains("ubdt") || $0.employeeId == "9" })
     }
 
+    @Test("a protected unit is matched, not made again, and nothing at or under it is written")
+    func protectedUnitLeftAlone() throws {
+        // HR renames PC and lists a new person and a transfer into it, and moves its member out.
+        let r = try roster(units: "unit_code,unit_name,mailbox\nVP,Văn phòng,vp\nPC,Vụ Pháp chế mới,pc\n",
+                           staff: "employee_id,full_name,unit_code\n1,Trần Văn An,PC\n2,Lê Văn Bình,VP\n3,Hồ Thị Cúc,PC\n")
+        let entries = directory + [person("1", "antv", name: "Trần Văn An"), person("2", "binhlv", name: "Lê Văn Bình", unit: "PC", ou: "pc")]
+        let protectedPC = "ou=pc,\(base)"
+        let snapshot = DirectorySnapshot(entries: separatingUnitMailboxes(entries), unitsBase: try DN(base))
+        let p = Planner.plan(PlannerInput(roster: r, snapshot: snapshot, config: testConfig("protected:\n  - \(protectedPC)\n"),
+                                          asOf: Day(parsing: "2026-11-29")!, lastLogins: [:]))
+        #expect(!p.changes.contains { $0.kind == .createUnit }, "the protected unit is not made again: \(kinds(p))")
+        let touched = p.changes.filter { c in ([c.dn, c.newDN ?? ""] + c.operations.map(\.dn)).contains { $0.lowercased().hasSuffix(protectedPC.lowercased()) } }
+        #expect(touched.isEmpty, "\(touched.map { "\($0.kind) \($0.dn)" })")
+        // Unprotected work goes on: nothing else is planned for these three but what leaves PC alone.
+        #expect(kinds(p).allSatisfy { !$0.hasPrefix("createAccount 3") && !$0.hasPrefix("updateUnit") }, "\(kinds(p))")
+    }
+
     @Test("protected entries never appear; unknown entries are orphans with no operation")
     func protectedAndOrphans() throws {
         let r = try roster(staff: "employee_id,full_name,unit_code\n1,Nguyễn Văn An,VP\n")
