@@ -118,7 +118,7 @@ extension Runner {
     /// marker goes first, so that a run dying from here on is settled by the next.
     static func prepare(_ plan: Plan, conn: LDAPConnection, in run: RunContext) throws -> Prepared {
         var credentials: [Int: Credential] = [:]
-        for (i, c) in plan.changes.enumerated() where [.createAccount, .createUnit, .handoverUnitMailbox].contains(c.kind) {
+        for (i, c) in plan.changes.enumerated() where c.kind.setsPassword {
             credentials[i] = credential(for: c, plan: plan, domain: run.config.mail.domain)
         }
         let noticeDir = run.state.path + "/notices/" + run.runId

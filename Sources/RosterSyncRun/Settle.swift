@@ -231,6 +231,9 @@ extension Runner {
     /// the entry is where the change put it and only values are missing. The plan cannot see
     /// that (the RDN says renamed), so the change is completed here; true when it was.
     static func complete(_ w: Waiting, entries: [String: LDAPEntry], conn: LDAPConnection) -> Bool {
+        // A change that sets an initial password cannot be finished from its checks: the
+        // password is only in the unit's notice. It is left to the plan, which makes it again.
+        if let kind = (w.record["kind"] as? String).flatMap(ChangeKind.init(rawValue:)), kind.setsPassword { return false }
         let missing = w.checks.filter { !$0.holds(in: entries[$0.dn.lowercased()]) }
         guard missing.allSatisfy({ $0.attribute != nil }) else { return false }
         var mods: [String: [LDAPModification]] = [:]

@@ -33,6 +33,9 @@ public enum ChangeKind: String, Sendable, CaseIterable, Codable, Comparable {
 
     public static func < (a: Self, b: Self) -> Bool { (a.phase, a.rawValue) < (b.phase, b.rawValue) }
 
+    /// Kinds whose writes carry a new initial password (hashed, from the units' notices).
+    public var setsPassword: Bool { [.createAccount, .createUnit, .handoverUnitMailbox].contains(self) }
+
     /// Destructive kinds: their entries are backed up first. (Safety thresholds count every
     /// kind that writes but the one-off separation of unit mailboxes: see SafetyCheck.groups.)
     public var isDestructive: Bool {

@@ -252,6 +252,10 @@ public struct DirectoryUnit: Sendable {
         mailboxDN = dn
         mail = e.first(.mail)?.lowercased()
         owner = e.first(.owner)
+        // The head whose handover reached the mailbox (where its password is reset): a run
+        // killed between a handover's two writes leaves the unit ahead, and the next run
+        // hands the mailbox over again, with a new password in a new notice.
+        if let head = e.first(.rsHeadEmployeeNumber) { headEmployeeId = head }
         aliases = e[.mailLocalAddress].map { $0.lowercased() }
         expiringAliases = Array(e[.rsExpiringAlias])
         // The unit's entry keeps the logins of the time it was the mailbox's login.

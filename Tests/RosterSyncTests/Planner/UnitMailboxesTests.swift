@@ -5,6 +5,29 @@ import Testing
 
 @Suite("Planner: unit mailboxes routed and separated")
 struct UnitMailboxesTests: PlannerFixtures {
+    @Test("a handover killed between its writes (the unit names the new head, the mailbox the old) is made again")
+    func halfDoneHandover() throws {
+        let staff = "employee_id,full_name,unit_code\n1,Nguyễn Văn An,VP\n2,Lê Thị Bình,VP\n"
+        let r = try roster(units: "unit_code,unit_name,mailbox,head_employee_id\nVP,Văn phòng,vp,1\nPC,Vụ Pháp chế,pc,\n", staff: staff)
+        var unit = unitEntry("VP", "vp", extra: ["rsHeadEmployeeNumber": ["1"]])
+        unit["mail"] = []
+        let mailbox = LDAPEntry(dn: "cn=unit mailbox,ou=vp,\(base)", attributes: [
+            "objectClass": ["inetOrgPerson", "rsUnitMailbox"], "cn": ["unit mailbox", "Văn phòng"], "sn": ["Văn phòng"], "uid": ["vp"],
+            "mail": ["vp@cema.gov.vn"], "rsUnitCode": ["VP"], "rsState": ["active"], "rsHeadEmployeeNumber": ["2"],
+            "owner": ["uid=binhlt,ou=vp,\(base)"], "pwdLastSuccess": ["20261120000000Z"],
+        ].mapValues { $0.map { Data($0.utf8) } })
+        let people = [person("1", "annv", name: "Nguyễn Văn An", ["pwdLastSuccess": ["20261120000000Z"]]),
+                      person("2", "binhlt", name: "Lê Thị Bình", ["pwdLastSuccess": ["20261120000000Z"]])]
+        let p = plan(r, [unit, mailbox, unitEntry("PC", "pc")] + people)
+        let handover = try #require(p.changes.first { $0.kind == .handoverUnitMailbox }, "\(kinds(p))")
+        #expect(handover.operations.map(\.dn).contains("cn=unit mailbox,ou=vp,\(base)"))
+        // Both entries naming the new head: nothing to do.
+        var done = mailbox
+        done["rsHeadEmployeeNumber"] = [Data("1".utf8)]
+        done["owner"] = [Data("uid=annv,ou=vp,\(base)".utf8)]
+        #expect(!plan(r, [unit, done, unitEntry("PC", "pc")] + people).changes.contains { $0.kind == .handoverUnitMailbox })
+    }
+
     @Test("a unit mailbox is an entry of its own: a new unit is two adds, a lock and a handover write to the mailbox's entry")
     func unitMailboxEntry() throws {
         let staff = "employee_id,full_name,unit_code\n1,Nguyễn Văn An,VP\n2,Lê Thị Bình,PC\n"
